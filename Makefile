@@ -1,0 +1,37 @@
+# Two commands set everything up on a fresh machine with Python 3.10+:
+#   make demo   - create .venv, install, check and pack the bundled demo submission
+#   make test   - create .venv, install with test extras, run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ifeq ($(OS),Windows_NT)
+BIN    := $(VENV)/Scripts
+endif
+DEMO   := fixtures/demo
+
+.PHONY: demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/python fixtures/make_demo.py $(DEMO)
+	-$(BIN)/kcsubmit check $(DEMO)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) build dist src/*.egg-info

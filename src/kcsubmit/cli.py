@@ -1,0 +1,219 @@
+"""The command line: options → one library call → a reporter → an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from typing import Annotated
+
+from . import __version__
+from .errors import KcsubmitError, UsageError
+from .reporters import REPORTERS
+
+app = typer.Typer(
+    name="kcsubmit",
+    help="检查、修复并打包“科创筑梦”云上工作室活动的参赛材料。"
+    " Check, fix and pack submissions for the 科创筑梦 云上工作室 activity.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+Lang = Enum("Lang", {"zh": "zh", "en": "en"}, type=str)  # type: ignore[misc]
+Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
+
+LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="zh|en; default: KCSUBMIT_LANG, else the locale, else zh.")]
+RulesOpt = Annotated[str, typer.Option("--rules", help="Built-in profile name or a profile TOML file.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kcsubmit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """检查、修复并打包“科创筑梦”云上工作室活动的参赛材料。"""
+
+
+def _lang(lang: Optional[Lang]) -> str:
+    return _lang_name(lang.value if lang else None)
+
+
+def _lang_name(explicit: Optional[str]) -> str:
+    from .i18n import detect_lang
+
+    return detect_lang(explicit)
+
+
+@app.command()
+def check(
+    paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders or archives; default: the current folder.")] = None,
+    rules: RulesOpt = "2023",
+    lang: LangOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,  # type: ignore[attr-defined]
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of the screen.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files inspected in parallel.")] = 1,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every rule checked per file.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
+) -> None:
+    """Check videos (and, later, documents, pictures, archives) against the rules.
+
+    Exit code 0: no errors; 1: at least one error (or a warning with --strict);
+    2: the command could not run.
+
+    Example:  kcsubmit check videos/ --format json
+    """
+    from . import engine, reporters
+
+    language = _lang(lang)
+    targets = [str(p) for p in paths] if paths else ["."]
+    color = not no_color and "NO_COLOR" not in os.environ
+    with _progress(enabled=fmt.value == "text" and not quiet and output is None) as tick:
+        report = engine.check(targets, rules=rules, jobs=jobs, on_file=tick)
+    options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
+                                quiet=quiet, target=" ".join(targets))
+    _emit(reporters.get(fmt.value), report, options, output)
+    raise typer.Exit(report.exit_code(strict))
+
+
+@app.command("rules")
+def list_rules(
+    rules: RulesOpt = "2023",
+    lang: LangOpt = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table (for the README).")] = False,
+) -> None:
+    """List every rule of the active profile with its severity and whether fix repairs it.
+
+    Example:  kcsubmit rules --lang en
+    """
+    from .catalogue_view import rules_markdown, rules_table
+    from .profile import load
+
+    profile = load(rules)
+    language = _lang(lang)
+    if markdown:
+        typer.echo(rules_markdown(profile, language))
+    else:
+        rules_table(profile, language, _console())
+
+
+@app.command()
+def explain(
+    rule: Annotated[str, typer.Argument(help="A rule ID such as V003.")],
+    lang: LangOpt = None,
+) -> None:
+    """What a rule checks, why it matters, and how to fix it by hand.
+
+    Example:  kcsubmit explain V003
+    """
+    from .catalogue_view import explain_rule
+    from .rules import RULES
+
+    language = _lang(lang)
+    rule_id = rule.strip().upper()
+    if rule_id not in RULES:
+        from .i18n import ui
+
+        raise UsageError(ui("unknown_rule", language, rule=rule))
+    explain_rule(RULES[rule_id], language, _console())
+
+
+def _console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False, no_color="NO_COLOR" in os.environ)
+
+
+class _progress:
+    """A transient progress bar on stderr while files are inspected (terminals only)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("kcsubmit check", total=None)
+        return lambda result: self.bar.update(task, advance=1, description=result.path[-40:])
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _emit(render, report, options, output: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
+    """Write the report to stdout, or to FILE under a temporary name renamed when complete."""
+    if output is None:
+        render(report, sys.stdout, options)
+        return
+    tmp = output.with_name(f".{output.name}.kcsubmit-tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            render(report, out, options)
+        os.replace(tmp, output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise KcsubmitError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def run(argv: Optional[List[str]] = None) -> None:
+    """Run the CLI; every failure ends in one line on stderr and exit code 2."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = app(args=args, prog_name="kcsubmit", standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:  # bad arguments: Typer's usage errors
+        _fail(exc.format_message() + "  (kcsubmit --help)")
+        code = 2
+    except (KeyboardInterrupt, typer.Abort):
+        _fail("interrupted / 已中断")
+        code = 2
+    except KcsubmitError as exc:
+        if debug:
+            raise
+        _fail(exc.localized(_lang_name(_arg_lang(args))))
+        code = 2
+    except Exception as exc:  # noqa: BLE001 - the promise: one line, never a traceback
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str) -> None:
+    first = " ".join(message.split())
+    print(f"kcsubmit: error: {first}", file=sys.stderr)
+
+
+def _arg_lang(args: List[str]) -> Optional[str]:
+    """The --lang of a command line that may not have parsed."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None

@@ -1,0 +1,178 @@
+"""Walk the inputs and tell each file's kind by its content, not its name.
+
+A name only decides when the content says nothing (an empty file, a text
+file called ``.mp4``): then the file is taken for what its name claims, so
+that the checker reports it as broken instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .errors import UsageError
+
+VIDEO_EXTS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".flv", ".wmv", ".ts",
+              ".mts", ".m2ts", ".3gp", ".mpg", ".mpeg", ".vob"}
+DOCUMENT_EXTS = {".docx", ".doc", ".wps", ".rtf", ".odt", ".pdf"}
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic",
+              ".heif", ".emf", ".wmf"}
+ARCHIVE_EXTS = {".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz"}
+
+# ISO base media brands that are still pictures, not video.
+IMAGE_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC", b"heis": "HEIC",
+                b"mif1": "HEIF", b"msf1": "HEIF", b"avif": "AVIF", b"avis": "AVIF"}
+AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P "}
+ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}
+
+# Files people and their systems leave behind; never worth a line in a report.
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class Detected:
+    kind: str  # video | document | image | archive | other
+    format: str  # what the content is: "MPEG-4", "QuickTime", "JPEG", "zip", "text"…
+
+
+def sniff(path: Path) -> Detected:
+    """The kind and format of a file, from its first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    found = _by_magic(head)
+    if found is None:
+        return _by_name(path, "empty" if not head else "unknown")
+    if found.format == "zip":
+        return _inside_zip(path)
+    if found.format == "OLE2":
+        suffix = path.suffix.lower()
+        return Detected("document", "WPS" if suffix == ".wps" else "Word 97-2003")
+    return found
+
+
+def _by_magic(head: bytes) -> Detected | None:
+    if len(head) >= 12 and head[4:8] in ISO_BOXES:
+        brand = head[8:12] if head[4:8] == b"ftyp" else b"qt  "
+        if brand in IMAGE_BRANDS:
+            return Detected("image", IMAGE_BRANDS[brand])
+        if brand in AUDIO_BRANDS:
+            return Detected("other", "MPEG-4 audio")
+        return Detected("video", "QuickTime" if brand == b"qt  " else "MPEG-4")
+    table = (
+        (b"\x1a\x45\xdf\xa3", Detected("video", "Matroska")),
+        (b"FLV", Detected("video", "FLV")),
+        (b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", Detected("video", "WMV")),
+        (b"\x00\x00\x01\xba", Detected("video", "MPEG-PS")),
+        (b"\xff\xd8\xff", Detected("image", "JPEG")),
+        (b"\x89PNG\r\n\x1a\n", Detected("image", "PNG")),
+        (b"GIF8", Detected("image", "GIF")),
+        (b"II*\x00", Detected("image", "TIFF")),
+        (b"MM\x00*", Detected("image", "TIFF")),
+        (b"\xd7\xcd\xc6\x9a", Detected("image", "WMF")),
+        (b"PK\x03\x04", Detected("archive", "zip")),
+        (b"PK\x05\x06", Detected("archive", "zip")),
+        (b"PK\x07\x08", Detected("archive", "zip")),
+        (b"Rar!\x1a\x07", Detected("archive", "rar")),
+        (b"7z\xbc\xaf\x27\x1c", Detected("archive", "7z")),
+        (b"\x1f\x8b", Detected("archive", "gzip")),
+        (b"BZh", Detected("archive", "bzip2")),
+        (b"\xfd7zXZ\x00", Detected("archive", "xz")),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", Detected("document", "OLE2")),
+        (b"{\\rtf", Detected("document", "RTF")),
+        (b"%PDF", Detected("document", "PDF")),
+    )
+    for magic, detected in table:
+        if head.startswith(magic):
+            return detected
+    if head.startswith(b"RIFF") and len(head) >= 12:
+        form = head[8:12]
+        if form == b"AVI ":
+            return Detected("video", "AVI")
+        if form == b"WEBP":
+            return Detected("image", "WEBP")
+        return Detected("other", "RIFF")
+    if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\x00\x00\x00\x00":
+        return Detected("image", "BMP")
+    if len(head) >= 44 and head[:4] == b"\x01\x00\x00\x00" and head[40:44] == b" EMF":
+        return Detected("image", "EMF")
+    if len(head) > 376 and head[0] == 0x47 and head[188] == 0x47 and head[376] == 0x47:
+        return Detected("video", "MPEG-TS")
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return Detected("archive", "tar")
+    return None
+
+
+def _inside_zip(path: Path) -> Detected:
+    """A zip may be a Word, OpenDocument or other Office package."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist()[:2000])
+            if "mimetype" in names:
+                mime = z.read("mimetype")[:100]
+                if b"opendocument.text" in mime:
+                    return Detected("document", "ODT")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
+        return Detected("archive", "zip")
+    if "word/document.xml" in names:
+        return Detected("document", "docx")
+    if "[Content_Types].xml" in names:
+        return Detected("other", "Office")
+    return Detected("archive", "zip")
+
+
+def _by_name(path: Path, what: str) -> Detected:
+    suffix = path.suffix.lower()
+    for exts, kind in ((VIDEO_EXTS, "video"), (DOCUMENT_EXTS, "document"),
+                       (IMAGE_EXTS, "image"), (ARCHIVE_EXTS, "archive")):
+        if suffix in exts:
+            return Detected(kind, what)
+    return Detected("other", what)
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path
+    display: str  # the path as the report shows it
+    detected: Detected
+
+
+def collect(paths: Iterable[str | Path]) -> list[Target]:
+    """Every file under the given paths, in a stable order; a missing path is a UsageError."""
+    targets: list[Target] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {raw}", key="path_missing", path=str(raw))
+        files = [path] if not path.is_dir() else _walk(path)
+        for file in files:
+            key = file.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            targets.append(Target(file, str(file), _safe_sniff(file)))
+    return targets
+
+
+def _walk(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):  # does not follow symlinked folders
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
+        for name in sorted(files):
+            if name.startswith((".", "~$")) or name.lower() in JUNK_NAMES:
+                continue
+            file = Path(root) / name
+            if file.is_file():
+                found.append(file)
+    return found
+
+
+def _safe_sniff(path: Path) -> Detected:
+    try:
+        return sniff(path)
+    except OSError:
+        # Unreadable (permissions, vanished): let the checker of its kind say so.
+        return _by_name(path, "unreadable")

@@ -1,0 +1,105 @@
+"""The report for people: one table per file with findings, then a summary."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..i18n import finding_message, finding_next, ui
+from ..models import FileResult, Report, Severity
+from ..units import Bytes, Seconds
+from . import Options
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
+
+
+def make_console(out: TextIO, color: bool) -> Console:
+    # Off a terminal (CI logs, files) rich would wrap at 80 columns; Chinese tables need more.
+    console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False)
+    if not console.is_terminal and console.width < 120:
+        console = Console(file=out, no_color=not color, highlight=False, width=120)
+    return console
+
+
+def render(report: Report, out: TextIO, options: Options) -> None:
+    lang = options.lang
+    console = make_console(out, options.color)
+    failing = sorted((r for r in report.files if r.findings), key=_worst_first)
+    passing = [r for r in report.files if not r.findings]
+
+    if not options.quiet:
+        for result in failing:
+            console.print(file_table(result, lang))
+            console.print()
+        if options.verbose:
+            for result in passing:
+                console.print(file_table(result, lang))
+        if passing and not options.verbose:
+            names = [r.path for r in passing]
+            console.print(Text(ui("files_pass", lang, count=len(names), names=names), style="green"))
+        if report.skipped:
+            names = [s.path for s in report.skipped]
+            console.print(Text(ui("skipped", lang, count=len(names), names=names), style="dim"))
+    if not report.files:
+        console.print(ui("no_files", lang))
+        return
+    console.print(summary_line(report, lang))
+    if not report.ok or report.warnings:
+        if report.fixable:
+            console.print(ui("summary_next_fix", lang, target=options.target))
+        if not options.quiet:
+            console.print(Text(ui("summary_next_explain", lang), style="dim"))
+
+
+def _worst_first(result: FileResult) -> tuple[int, str]:
+    return (min(f.severity.rank for f in result.findings), result.path)
+
+
+def summary_line(report: Report, lang: str) -> Text:
+    values = dict(files=len(report.files), errors=report.errors, warnings=report.warnings,
+                  infos=report.infos, fixable=report.fixable)
+    if report.ok:
+        return Text(ui("summary_ok", lang, **values), style="bold green")
+    return Text(ui("summary_fail", lang, **values), style="bold red")
+
+
+def file_table(result: FileResult, lang: str) -> Table:
+    title = Text(result.path, style="bold")
+    if result.theme:
+        title.append(f"  [{ui('theme', lang)}: {result.theme}]", style="magenta")
+    caption = facts_line(result.kind, result.facts, lang)
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
+                  show_lines=True, expand=False)
+    table.add_column(ui("col_severity", lang), no_wrap=True)
+    table.add_column(ui("col_rule", lang), no_wrap=True)
+    table.add_column(ui("col_problem", lang), ratio=3, overflow="fold")
+    table.add_column(ui("col_next", lang), ratio=2, overflow="fold")
+    for f in result.findings:
+        mark = f"{MARK[f.severity]} {ui('severity_' + f.severity.value, lang)}"
+        table.add_row(Text(mark, style=STYLE[f.severity]), f.rule,
+                      finding_message(f, lang), finding_next(f, lang))
+    if not result.findings:
+        table.add_row(Text("✓", style="green"), ", ".join(result.rules_checked), "", "")
+    return table
+
+
+def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
+    """A one-line portrait of a file: "1920x1080 · 1分5秒 · AVC/AAC · MPEG-4 · 5.1 MB"."""
+    parts: list[str] = [ui(f"kind_{kind}", lang)]
+    if kind == "video":
+        if facts.get("display_width"):
+            parts.append(f"{facts['display_width']}x{facts['display_height']}")
+        if facts.get("duration_s") is not None:
+            parts.append(Seconds(facts["duration_s"]).render(lang))
+        codecs = [c for c in (facts.get("video_codec"), facts.get("audio_codec")) if c]
+        if codecs:
+            parts.append("/".join(codecs))
+        if facts.get("container"):
+            parts.append(str(facts["container"]))
+    if facts.get("size_bytes") is not None:
+        parts.append(Bytes(facts["size_bytes"]).render(lang))
+    return " · ".join(parts)

@@ -1,0 +1,190 @@
+"""V001–V013: the theme video.
+
+Each check reads the facts of :func:`kcsubmit.probes.video.probe` and the
+``[video]``/``[archive]`` numbers of the profile.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Iterator, Mapping
+
+from ..profile import Profile
+from ..units import Bytes, Seconds
+from .base import Violation, rule
+
+Facts = Mapping[str, Any]
+
+# Bytes a zip adds around one stored entry: local header, central directory
+# record and end record (with room for a long UTF-8 name and zip64 extras).
+ZIP_OVERHEAD = 1024
+
+ISO_CONTAINERS = ("MPEG-4", "QuickTime")
+
+
+def ratio_text(width: float, height: float) -> str:
+    """A picture shape as people say it: 1440x1080 → "4:3", 1080x1920 → "9:16"."""
+    if not width or not height:
+        return "?"
+    f = Fraction(round(width), round(height)).limit_denominator(21)
+    if abs(f.numerator / f.denominator - width / height) < 0.005:
+        return f"{f.numerator}:{f.denominator}"
+    return f"{width / height:.2f}:1"
+
+
+@rule("V001", "video-not-mp4", "video", "error", True)
+def not_mp4(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    container = facts.get("container")
+    if not container:
+        return
+    expected = profile.video["container"]
+    if container != expected:
+        yield Violation(actual=container, expected=expected,
+                        values={"container": container, "expected": expected})
+        return
+    suffix = facts.get("suffix", "")
+    extensions = profile.video["extensions"]
+    if suffix.lower() not in extensions:
+        yield Violation(actual=suffix or "(none)", expected=extensions[0], variant="name",
+                        values={"suffix": suffix or "—", "expected": extensions[0]})
+
+
+@rule("V002", "video-unreadable", "video", "error", False, gate=True)
+def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    size = facts.get("size_bytes", 0)
+    if size == 0:
+        yield Violation(actual="empty", expected="video", variant="empty")
+    elif not facts.get("container"):
+        yield Violation(actual="not media", expected="video", variant="unreadable",
+                        values={"size": Bytes(size)})
+    elif facts.get("truncated"):
+        yield Violation(actual="truncated", expected="complete file", variant="truncated",
+                        values={"size": Bytes(size)})
+    elif not facts.get("video_codec"):
+        yield Violation(actual="no video track", expected="video track", variant="no_video",
+                        values={"container": facts["container"]})
+
+
+@rule("V003", "video-not-1080p-frame", "video", "error", True)
+def frame_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    width, height = facts.get("width"), facts.get("height")
+    if not width or not height:
+        return
+    tw, th = profile.video["width"], profile.video["height"]
+    rotation = facts.get("rotation") or 0
+    par = facts.get("pixel_aspect_ratio") or 1.0
+    values = {"width": width, "height": height, "rotation": rotation,
+              "display_width": facts.get("display_width"), "display_height": facts.get("display_height"),
+              "target_width": tw, "target_height": th, "par": f"{par:.3f}"}
+    expected = f"{tw}x{th}"
+    if rotation:
+        yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
+                        variant="rotated", values=values)
+    elif (width, height) != (tw, th):
+        yield Violation(actual=f"{width}x{height}", expected=expected, values=values)
+    elif abs(par - 1.0) > 0.01:
+        yield Violation(actual=f"{width}x{height} SAR={par:.3f}", expected=expected,
+                        variant="anamorphic", values=values)
+
+
+@rule("V004", "video-not-16-9", "video", "error", True, fix_option="--fit")
+def aspect(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    dw, dh = facts.get("display_width"), facts.get("display_height")
+    if not dw or not dh:
+        return
+    target = profile.aspect
+    if abs((dw / dh) / target - 1.0) > profile.video["aspect_tolerance"]:
+        shape = ratio_text(dw, dh)
+        yield Violation(actual=shape, expected=profile.video["aspect"],
+                        values={"ratio": shape, "expected": profile.video["aspect"],
+                                "display_width": dw, "display_height": dh})
+
+
+@rule("V005", "video-too-short", "video", "error", False)
+def too_short(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    duration = facts.get("duration_s")
+    minimum = profile.video["min_duration_s"]
+    if duration is not None and duration < minimum:
+        yield Violation(actual=duration, expected=f">= {minimum}",
+                        values={"duration": Seconds(duration), "min": Seconds(minimum),
+                                "missing": Seconds(minimum - duration)})
+
+
+@rule("V006", "video-too-long", "video", "error", True, fix_option="--trim")
+def too_long(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    duration = facts.get("duration_s")
+    maximum = profile.video["max_duration_s"]
+    if duration is not None and duration > maximum:
+        yield Violation(actual=duration, expected=f"<= {maximum}",
+                        values={"duration": Seconds(duration), "max": Seconds(maximum),
+                                "excess": Seconds(duration - maximum)})
+
+
+@rule("V007", "video-interlaced", "video", "error", True)
+def interlaced(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    scan = facts.get("scan_type")
+    if profile.video["progressive"] and scan and scan != "Progressive":
+        yield Violation(actual=scan, expected="Progressive", values={"scan_type": scan})
+
+
+@rule("V008", "video-codec-not-h264", "video", "warning", True)
+def video_codec(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    codec = facts.get("video_codec")
+    codecs = profile.video["codecs"]
+    if codec and codec not in codecs:
+        yield Violation(actual=codec, expected=codecs[0] if len(codecs) == 1 else list(codecs),
+                        values={"codec": codec, "expected": "/".join(codecs)})
+
+
+@rule("V009", "audio-missing-or-not-aac", "video", "warning", True)
+def audio(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    codecs = profile.video["audio_codecs"]
+    expected = codecs[0] if len(codecs) == 1 else list(codecs)
+    codec = facts.get("audio_codec")
+    if codec is None:
+        yield Violation(actual=None, expected=expected, variant="missing", fixable=False,
+                        values={"expected": "/".join(codecs)})
+    elif codec not in codecs:
+        yield Violation(actual=codec, expected=expected,
+                        values={"codec": codec, "expected": "/".join(codecs)})
+
+
+@rule("V010", "video-not-faststart", "video", "warning", True)
+def faststart(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    if facts.get("container") in ISO_CONTAINERS and facts.get("faststart") is False:
+        yield Violation(actual="moov after mdat", expected="moov before mdat")
+
+
+@rule("V011", "video-not-8bit-420", "video", "warning", True)
+def pixel_format(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    depth, chroma = facts.get("bit_depth"), facts.get("chroma_subsampling")
+    want_depth, want_chroma = profile.video["bit_depth"], profile.video["chroma_subsampling"]
+    bad_depth = depth is not None and depth != want_depth
+    bad_chroma = chroma is not None and chroma != want_chroma
+    if bad_depth or bad_chroma:
+        actual = f"{depth or '?'}-bit {chroma or '?'}"
+        yield Violation(actual=actual, expected=f"{want_depth}-bit {want_chroma}",
+                        values={"pixels": actual, "expected": f"{want_depth}-bit {want_chroma}"})
+
+
+@rule("V012", "video-too-big-for-archive", "video", "error", True)
+def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    size = facts.get("size_bytes") or 0
+    limit = profile.archive["max_bytes"]
+    packed = size + ZIP_OVERHEAD
+    if packed >= limit:
+        yield Violation(actual=packed, expected=f"< {limit}",
+                        values={"size": Bytes(size), "limit": Bytes(limit),
+                                "over": Bytes(packed - limit + 1)})
+
+
+@rule("V013", "video-frame-rate", "video", "info", True)
+def frame_rate(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    fps, mode = facts.get("frame_rate"), facts.get("frame_rate_mode")
+    low, high = profile.video["min_fps"], profile.video["max_fps"]
+    values = {"fps": f"{fps:g}" if fps else "?", "min_fps": low, "max_fps": high}
+    expected = f"CFR {low:g}-{high:g} fps"
+    if mode == "VFR":
+        yield Violation(actual="VFR", expected=expected, variant="vfr", values=values)
+    elif fps is not None and not low <= fps <= high:
+        yield Violation(actual=f"{fps:g} fps", expected=expected, values=values)

@@ -8,6 +8,7 @@ typo in next year's profile cannot silently fall back to this year's value.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -152,6 +153,12 @@ def parse(text: str, source: str = "<string>") -> Profile:
         table = data if section == "" else data.get(section)
         if table is None:
             raise fail(section, "missing table")
+        if section:  # a typo is reported as itself, before the key it misses
+            for key in table:
+                if key not in fields:
+                    near = difflib.get_close_matches(key, list(fields), n=1)
+                    hint = f" (did you mean '{near[0]}'?)" if near else ""
+                    raise fail(f"{section}.{key}", f"unknown key{hint}")
         for key, check in fields.items():
             dotted = f"{section}.{key}" if section else key
             if key not in table:
@@ -159,10 +166,6 @@ def parse(text: str, source: str = "<string>") -> Profile:
             problem = check(table[key])
             if problem:
                 raise fail(dotted, f"expected {problem}, got {table[key]!r}")
-        if section:
-            for key in table:
-                if key not in fields:
-                    raise fail(f"{section}.{key}", "unknown key")
 
     video = data["video"]
     if video["min_duration_s"] > video["max_duration_s"]:

@@ -51,9 +51,12 @@ def not_mp4(facts: Facts, profile: Profile) -> Iterator[Violation]:
 
 @rule("V002", "video-unreadable", "video", "error", False, gate=True)
 def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    size = facts.get("size_bytes", 0)
+    size = facts.get("size_bytes")
     if size == 0:
         yield Violation(actual="empty", expected="video", variant="empty")
+    elif size is None:  # could not even be opened
+        yield Violation(actual=facts.get("error", "unreadable"), expected="video",
+                        values={"reason": facts.get("error", "")})
     elif not facts.get("container"):
         yield Violation(actual="not media", expected="video", variant="unreadable",
                         values={"size": Bytes(size)})

@@ -1,0 +1,66 @@
+"""Factories for real media made at test time with the bundled ffmpeg."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "fixtures"))
+
+import videogen  # noqa: E402
+
+from kcsubmit import profile as profile_mod  # noqa: E402
+from kcsubmit.engine import check  # noqa: E402
+
+BUILTIN = (ROOT / "src" / "kcsubmit" / "profiles" / "2023.toml").read_text(encoding="utf-8")
+
+
+def profile_text(**changes: Any) -> str:
+    """The built-in profile with some ``key = value`` lines replaced (TOML literals)."""
+    text = BUILTIN
+    for key, value in changes.items():
+        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        assert n == 1, key
+    return text
+
+
+@pytest.fixture(scope="session")
+def short_profile() -> profile_mod.Profile:
+    """The 2023 profile with durations scaled down so that 3-second clips are compliant."""
+    return profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), source="<test>")
+
+
+@pytest.fixture(scope="session")
+def make_video(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """make_video(name, **options): a clip made once per session per (name, options)."""
+    folder = tmp_path_factory.mktemp("videos")
+    cache: dict[tuple, Path] = {}
+
+    def make(name: str, **options: Any) -> Path:
+        key = (name, tuple(sorted(options.items())))
+        if key not in cache:
+            cache[key] = videogen.make_video(folder / name, **options)
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def good_video(make_video: Callable[..., Path]) -> Path:
+    return make_video("good.mp4")
+
+
+def rule_ids(path: Path | str, profile: Any) -> set[str]:
+    report = check([path], rules=profile)
+    assert len(report.files) == 1, report
+    return {f.rule for f in report.files[0].findings}
+
+
+def assert_findings(path: Path | str, expected: Iterable[str], profile: Any) -> None:
+    """yamllint-style one-liner: the file breaks exactly these rules."""
+    assert rule_ids(path, profile) == set(expected)

@@ -44,7 +44,8 @@ def make_video(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     def make(name: str, **options: Any) -> Path:
         key = (name, tuple(sorted(options.items())))
         if key not in cache:
-            cache[key] = videogen.make_video(folder / name, **options)
+            # One sub-folder per clip: the same name with other options must not overwrite it.
+            cache[key] = videogen.make_video(folder / str(len(cache)) / name, **options)
         return cache[key]
 
     return make

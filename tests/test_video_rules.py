@@ -125,3 +125,13 @@ def test_severity_off_and_override(good_video):
     report = check([good_video], rules=muted)
     assert "V009" not in report.files[0].rules_checked
     assert "V010" in report.files[0].rules_checked
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_messages_render_every_placeholder(make_video, short_profile, lang):
+    from kcsubmit.i18n import finding_message, finding_next
+
+    for name, options, _ in CASES:
+        for finding in check([make_video(name, **options)], rules=short_profile).files[0].findings:
+            for text in (finding_message(finding, lang), finding_next(finding, lang)):
+                assert "?" not in text and "{" not in text, (name, finding.rule, text)

@@ -76,14 +76,16 @@ def file_table(result: FileResult, lang: str) -> Table:
                   show_lines=True, expand=False)
     table.add_column(ui("col_severity", lang), no_wrap=True)
     table.add_column(ui("col_rule", lang), no_wrap=True)
-    table.add_column(ui("col_problem", lang), ratio=3, overflow="fold")
-    table.add_column(ui("col_next", lang), ratio=2, overflow="fold")
+    table.add_column(ui("col_problem", lang), overflow="fold")
     for f in result.findings:
         mark = f"{MARK[f.severity]} {ui('severity_' + f.severity.value, lang)}"
-        table.add_row(Text(mark, style=STYLE[f.severity]), f.rule,
-                      finding_message(f, lang), finding_next(f, lang))
+        cell = Text(finding_message(f, lang))
+        step = finding_next(f, lang)
+        if step:
+            cell.append(f"\n→ {step}", style="cyan")
+        table.add_row(Text(mark, style=STYLE[f.severity]), f.rule, cell)
     if not result.findings:
-        table.add_row(Text("✓", style="green"), ", ".join(result.rules_checked), "", "")
+        table.add_row(Text("✓", style="green"), ", ".join(result.rules_checked), "")
     return table
 
 

@@ -1,0 +1,71 @@
+"""The rule catalogue: stable IDs, both languages in step, the README table current."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from kcsubmit import i18n
+from kcsubmit.catalogue_view import rules_markdown
+from kcsubmit.profile import load
+from kcsubmit.rules import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+KIND_LETTER = {"video": "V", "document": "D", "image": "I", "archive": "A", "submission": "S"}
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_rule_of_the_spec_is_declared():
+    spec = (ROOT.parent / "shared" / "SPEC.md")
+    ids = set(re.findall(r"^\| ([VDIAS]\d{3}) \|", spec.read_text(encoding="utf-8"), re.M)) if spec.exists() else set()
+    assert len(RULES) == 43
+    if ids:
+        assert ids == set(RULES)
+
+
+def test_ids_and_names_are_well_formed():
+    names = [r.name for r in RULES.values()]
+    assert len(set(names)) == len(names)
+    for rule in RULES.values():
+        assert re.fullmatch(r"[VDIAS]\d{3}", rule.id)
+        assert rule.id[0] == KIND_LETTER[rule.kind]
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_rule_has_every_text(lang):
+    texts = i18n.catalogue(lang)
+    for rule_id in RULES:
+        entry = texts.get(rule_id)
+        assert entry, f"{lang}: no texts for {rule_id}"
+        for key in i18n.RULE_FIELDS:
+            assert entry.get(key, "").strip(), f"{lang}: {rule_id}.{key} is empty"
+
+
+def test_languages_in_step():
+    zh, en = i18n.catalogue("zh"), i18n.catalogue("en")
+    assert set(zh) == set(en)
+    for section in zh:
+        assert set(zh[section]) == set(en[section]), section
+        for key in zh[section]:
+            assert placeholders(zh[section][key]) == placeholders(en[section][key]), f"{section}.{key}"
+
+
+def test_variants_used_by_checks_have_messages():
+    source = (ROOT / "src" / "kcsubmit" / "rules" / "video.py").read_text(encoding="utf-8")
+    for block in source.split("@rule(")[1:]:
+        rule_id = block[1:5]
+        for variant in re.findall(r'variant="(\w+)"', block):
+            for lang in i18n.LANGS:
+                assert f"message_{variant}" in i18n.catalogue(lang)[rule_id], (rule_id, variant, lang)
+
+
+def test_readme_rule_table_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert rules_markdown(load("2023"), "zh") in readme, "regenerate with `kcsubmit rules --markdown --lang zh`"

@@ -150,3 +150,19 @@ def test_bad_profile_exits_2_naming_key_and_file(tmp_path, good_video):
 def test_debug_shows_traceback_for_internal_errors(tmp_path):
     proc = kcsubmit("--debug", "check", str(tmp_path / "missing"))
     assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
+def test_fifo_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+    proc = kcsubmit("check", str(fifo))
+    assert_one_line_error(proc)
+    assert "不是普通文件" in proc.stderr
+
+
+def test_legacy_code_page_does_not_crash(good_video):
+    proc = subprocess.run([sys.executable, "-m", "kcsubmit", "check", "--lang", "en", str(good_video)],
+                          capture_output=True, env={**os.environ, "PYTHONIOENCODING": "ascii"}, timeout=60)
+    assert proc.returncode == 1 and b"Traceback" not in proc.stderr
+    assert b"V005" in proc.stdout

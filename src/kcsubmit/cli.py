@@ -181,6 +181,10 @@ def run(argv: Optional[List[str]] = None) -> None:
     """Run the CLI; every failure ends in one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    for stream in (sys.stdout, sys.stderr):
+        # A legacy Windows code page cannot encode every symbol (✓ ✗): replace, never crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         code = app(args=args, prog_name="kcsubmit", standalone_mode=False)
     except typer.Exit as exc:

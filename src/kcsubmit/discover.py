@@ -147,6 +147,8 @@ def collect(paths: Iterable[str | Path]) -> list[Target]:
         path = Path(raw)
         if not path.exists():
             raise UsageError(f"no such file or folder: {raw}", key="path_missing", path=str(raw))
+        if not path.is_dir() and not path.is_file():  # a FIFO or device would block or never end
+            raise UsageError(f"not a regular file: {raw}", key="not_a_file", path=str(raw))
         files = [path] if not path.is_dir() else _walk(path)
         for file in files:
             key = file.resolve()

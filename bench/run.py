@@ -16,7 +16,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +59,7 @@ class Case:
 @dataclass(frozen=True)
 class Timing:
     median_s: float
-    peak_mib: float | None
+    peak_mib: float
     runs: int
 
 
@@ -97,33 +96,46 @@ def ensure_folder() -> Path:
 
 # ---------------------------------------------------------------- measuring
 
-def run_once(cmd: list[str], ok_codes: tuple[int, ...]) -> tuple[float, float | None]:
-    """Run ``cmd`` once (stdout to /dev/null); return (wall seconds, peak RSS MiB or None)."""
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            # ru_maxrss is in KiB on Linux, in bytes on macOS.
-            peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-        else:  # no per-child rusage (Windows): time only
-            proc.wait()
-            peak = None
-        elapsed = time.perf_counter() - start
-        if proc.returncode not in ok_codes:
-            err.seek(0)
-            tail = err.read().decode(errors="replace")[-2000:]
-            raise SystemExit(f"exit {proc.returncode}: {' '.join(cmd)}\n{tail}")
-    return elapsed, peak
+#: Runs argv[1:] in a forked child and prints "exit seconds ru_maxrss". Peak RSS is read from
+#: os.wait4 in this small launcher, not in the benchmark process: a child started by
+#: subprocess (vfork) inherits its parent's RSS high-water mark through exec, and
+#: RUSAGE_CHILDREN is a maximum over all children so far.
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0), os.dup2(null, 1)
+        os.execv(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), time.perf_counter() - start, usage.ru_maxrss)
+"""
+#: ru_maxrss is in KiB on Linux, in bytes on macOS.
+RSS_UNIT = 1024 * 1024 if sys.platform == "darwin" else 1024
+
+
+def run_once(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Run ``cmd`` once via the launcher (stdout to /dev/null); return (wall s, peak RSS MiB)."""
+    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, *cmd]
+    proc = subprocess.run(launcher, capture_output=True, text=True, errors="replace")
+    try:
+        code, seconds, maxrss = proc.stdout.split()
+    except ValueError:
+        code, seconds, maxrss = proc.returncode, 0, 0
+    if int(code) not in ok_codes:
+        raise SystemExit(f"exit {code}: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return float(seconds), int(maxrss) / RSS_UNIT
 
 
 def measure(case: Case, runs: int) -> Timing:
     """One warm-up run, then ``runs`` timed runs of the case in fresh children."""
     run_once(case.cmd, case.ok_codes)
     samples = [run_once(case.cmd, case.ok_codes) for _ in range(runs)]
-    peaks = [peak for _, peak in samples if peak is not None]
-    return Timing(statistics.median(t for t, _ in samples), max(peaks) if peaks else None, runs)
+    return Timing(statistics.median(t for t, _ in samples), max(p for _, p in samples), runs)
 
 
 # ---------------------------------------------------------------- cases
@@ -215,7 +227,7 @@ def main_rows(cases: list[Case], t: dict[str, Timing]) -> list[list[str]]:
     for c in cases:
         median, peak = t[c.key].median_s, t[c.key].peak_mib
         ratio = median / t[c.ref].median_s if c.ref else None
-        rows.append([c.what, f"{median:.3f}", "n/a" if peak is None else f"{peak:.1f}",
+        rows.append([c.what, f"{median:.3f}", f"{peak:.1f}",
                      by_key[c.ref].what if c.ref else "—",
                      "—" if ratio is None else f"{ratio:.2f}x", *verdict(c, median, ratio)])
     return rows

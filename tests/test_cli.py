@@ -166,3 +166,11 @@ def test_legacy_code_page_does_not_crash(good_video):
                           capture_output=True, env={**os.environ, "PYTHONIOENCODING": "ascii"}, timeout=60)
     assert proc.returncode == 1 and b"Traceback" not in proc.stderr
     assert b"V005" in proc.stdout
+
+
+def test_verbose_lists_every_rule_checked(good_video, short_rules):
+    proc = kcsubmit("check", "-v", "--rules", str(short_rules), str(good_video))
+    assert proc.returncode == 0
+    for rule_id in [f"V{n:03d}" for n in range(1, 14)]:
+        assert rule_id in proc.stdout
+    assert proc.stdout.count("✓ 通过") == 13

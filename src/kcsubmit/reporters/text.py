@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..i18n import finding_message, finding_next, ui
 from ..models import FileResult, Report, Severity
+from ..rules import RULES
 from ..units import Bytes, Seconds
 from . import Options
 
@@ -33,11 +34,12 @@ def render(report: Report, out: TextIO, options: Options) -> None:
 
     if not options.quiet:
         for result in failing:
-            console.print(file_table(result, lang))
+            console.print(file_table(result, lang, verbose=options.verbose))
             console.print()
         if options.verbose:
             for result in passing:
-                console.print(file_table(result, lang))
+                console.print(file_table(result, lang, verbose=True))
+                console.print()
         if passing and not options.verbose:
             names = [r.path for r in passing]
             console.print(Text(ui("files_pass", lang, count=len(names), names=names), style="green"))
@@ -67,7 +69,7 @@ def summary_line(report: Report, lang: str) -> Text:
     return Text(ui("summary_fail", lang, **values), style="bold red")
 
 
-def file_table(result: FileResult, lang: str) -> Table:
+def file_table(result: FileResult, lang: str, verbose: bool = False) -> Table:
     title = Text(result.path, style="bold")
     if result.theme:
         title.append(f"  [{ui('theme', lang)}: {result.theme}]", style="magenta")
@@ -84,8 +86,11 @@ def file_table(result: FileResult, lang: str) -> Table:
         if step:
             cell.append(f"\n→ {step}", style="cyan")
         table.add_row(Text(mark, style=STYLE[f.severity]), f.rule, cell)
-    if not result.findings:
-        table.add_row(Text("✓", style="green"), ", ".join(result.rules_checked), "")
+    if verbose:  # every rule checked that found nothing, by name
+        failed = {f.rule for f in result.findings}
+        for rule_id in sorted(set(result.rules_checked) - failed):
+            table.add_row(Text(f"✓ {ui('passed', lang)}", style="green"), rule_id,
+                          Text(RULES[rule_id].name, style="dim"))
     return table
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import video  # noqa: F401  (registers V001–V013)
-from . import catalogue  # noqa: F401  (declares the rest; must come last)
+# Each module registers its checks with @rule; catalogue declares what is left.
+from . import video, image, document, submission  # noqa: F401
+from . import catalogue  # noqa: F401  (must come last)
 from .base import RULES, Rule, Violation, rules_for
 
 __all__ = ["RULES", "Rule", "Violation", "rules_for"]

@@ -1,0 +1,3 @@
+"""Rules of kind document (SPEC §3); checks are registered with @rule as they are written."""
+
+from __future__ import annotations

@@ -30,6 +30,7 @@ Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: i
 
 LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="zh|en; default: KCSUBMIT_LANG, else the locale, else zh.")]
 RulesOpt = Annotated[str, typer.Option("--rules", help="Built-in profile name or a profile TOML file.")]
+CheckRulesOpt = Annotated[Optional[str], typer.Option("--rules", help="Built-in profile name or a profile TOML file; default: the manifest's, else 2023.")]
 
 
 def _version(value: bool) -> None:
@@ -59,8 +60,8 @@ def _lang_name(explicit: Optional[str]) -> str:
 
 @app.command()
 def check(
-    paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders or archives; default: the current folder.")] = None,
-    rules: RulesOpt = "2023",
+    paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders, archives or a kcsubmit.toml; default: ./kcsubmit.toml if present, else the current folder.")] = None,
+    rules: CheckRulesOpt = None,
     lang: LangOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,  # type: ignore[attr-defined]
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of the screen.")] = None,

@@ -6,33 +6,54 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from . import discover
+from . import discover, manifest
 from .models import FileResult, Finding, Report, Severity, Skipped
 from .profile import Profile, load
 from .rules import RULES, Rule, rules_for
 
-# kind → probe(path) -> facts.  A kind missing here is listed as skipped.
-Probe = Callable[[Path], dict[str, Any]]
+# kind → probe(path, format found by content) -> facts.  A kind missing here is
+# listed as skipped.  A probe may return files found inside the file (pictures in
+# a document) under CHILDREN as (inner path, kind, facts); each becomes a
+# FileResult of its own, at ``OUTER!INNER``.
+Probe = Callable[[Path, str], dict[str, Any]]
+CHILDREN = "children"
 
 
 def _probes() -> dict[str, Probe]:
-    from .probes import video
+    from .probes import document, video
 
-    return {"video": video.probe}
+    return {
+        "video": lambda path, fmt: video.probe(path),
+        "document": document.probe,
+    }
 
 
 def check(
-    paths: Iterable[str | Path],
-    rules: str | Path | Profile = "2023",
+    paths: Iterable[str | Path] = (),
+    rules: str | Path | Profile | None = None,
     jobs: int = 1,
     on_file: Callable[[FileResult], None] | None = None,
+    for_pack: bool = False,
 ) -> Report:
-    """Inspect files and folders against a rules profile and return the Report.
+    """Inspect files, folders or a manifest against a rules profile and return the Report.
 
+    One folder or one manifest is a submission and is also judged as a whole
+    (S rules); ``rules=None`` takes the manifest's profile, else ``2023``.
     ``on_file`` is called after each file (the CLI moves its progress bar with it).
     """
-    profile = rules if isinstance(rules, Profile) else load(rules)
-    targets = discover.collect(paths)
+    paths = [str(p) for p in paths] or ["."]
+    submission = find_submission(paths)
+    if isinstance(rules, Profile):
+        profile = rules
+    else:
+        profile = load(rules or _manifest_rules(submission) or "2023")
+    if submission is not None:
+        targets = discover.collect([str(e.path) for e in submission.entries])
+    else:
+        targets = discover.collect(paths)
+        if len(paths) == 1 and Path(paths[0]).is_dir():
+            submission = manifest.by_convention(Path(paths[0]), targets, profile.themes)
+    themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}
     probes = _probes()
     checkable = [t for t in targets if t.detected.kind in probes]
     skipped = tuple(
@@ -40,31 +61,61 @@ def check(
         for t in targets if t.detected.kind not in probes
     )
 
-    def one(target: discover.Target) -> FileResult:
-        result = inspect(target, profile, probes[target.detected.kind])
+    def one(target: discover.Target) -> list[FileResult]:
+        results = inspect(target, profile, probes[target.detected.kind], themes.get(target.path))
         if on_file is not None:
-            on_file(result)
-        return result
+            on_file(results[0])
+        return results
 
     if jobs > 1 and len(checkable) > 1:
         # MediaInfo parses in C and releases the GIL: threads give real parallelism.
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(one, checkable))
+            batches = list(pool.map(one, checkable))
     else:
-        results = [one(t) for t in checkable]
-    return Report(rules=profile.name, files=tuple(results), skipped=skipped)
+        batches = [one(t) for t in checkable]
+    results = tuple(r for batch in batches for r in batch)
+    whole: tuple[Finding, ...] = ()
+    if submission is not None:
+        facts = {**submission.facts(), "for_pack": for_pack}
+        whole = tuple(evaluate("submission", facts, profile)[0])
+    return Report(rules=profile.name, files=results, submission=whole, skipped=skipped)
 
 
-def inspect(target: discover.Target, profile: Profile, probe: Probe) -> FileResult:
-    """Probe one file once and judge it by every active rule of its kind."""
+def find_submission(paths: list[str]) -> manifest.Submission | None:
+    """The manifest submission one path stands for (the file, or a folder holding one)."""
+    if len(paths) != 1:
+        return None
+    found = manifest.find_manifest(Path(paths[0]))
+    return manifest.load(found) if found is not None else None
+
+
+def _manifest_rules(submission: manifest.Submission | None) -> str | None:
+    if submission is None or not submission.rules:
+        return None
+    rules = submission.rules
+    if rules.endswith(".toml") and submission.manifest is not None:
+        return str(submission.manifest.parent / rules)
+    return rules
+
+
+def inspect(target: discover.Target, profile: Profile, probe: Probe,
+            theme: str | None = None) -> list[FileResult]:
+    """Probe one file once and judge it (and what it holds) by every active rule."""
     kind = target.detected.kind
-    facts = probe(target.path)
+    facts = probe(target.path, target.detected.format)
     facts.setdefault("format", target.detected.format)
+    children = facts.pop(CHILDREN, [])
+    results = [judge(target.display, kind, facts, profile, theme or theme_of(target.path, profile))]
+    for inner, child_kind, child_facts in children:
+        results.append(judge(f"{target.display}!{inner}", child_kind, child_facts, profile))
+    return results
+
+
+def judge(path: str, kind: str, facts: dict[str, Any], profile: Profile,
+          theme: str | None = None) -> FileResult:
     findings, checked = evaluate(kind, facts, profile)
-    return FileResult(
-        path=target.display, kind=kind, facts=facts, findings=tuple(findings),
-        theme=theme_of(target.path, profile), rules_checked=tuple(checked),
-    )
+    return FileResult(path=path, kind=kind, facts=facts, findings=tuple(findings),
+                      theme=theme, rules_checked=tuple(checked))
 
 
 def evaluate(kind: str, facts: Mapping[str, Any], profile: Profile) -> tuple[list[Finding], list[str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -104,6 +104,7 @@ class Profile:
     archive: Mapping[str, Any]
     severity: Mapping[str, str]
     source: str
+    theme_aliases: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def aspect(self) -> float:
@@ -143,7 +144,7 @@ def parse(text: str, source: str = "<string>") -> Profile:
     def fail(key: str, what: str) -> ProfileError:
         return ProfileError(f"{source}: key '{key}': {what}")
 
-    known_sections = set(SCHEMA) - {""} | {"severity"}
+    known_sections = set(SCHEMA) - {""} | {"severity", "theme_aliases"}
     for key, value in data.items():
         if key not in SCHEMA[""] and key not in known_sections:
             raise fail(key, "unknown key")
@@ -184,8 +185,14 @@ def parse(text: str, source: str = "<string>") -> Profile:
         if level not in SEVERITY_LEVELS:
             raise fail(f"severity.{rule_id}", f"expected one of {', '.join(SEVERITY_LEVELS)}, got {level!r}")
 
+    aliases = data.get("theme_aliases", {})
+    for alias, theme in aliases.items():
+        if theme not in data["themes"]:
+            raise fail(f"theme_aliases.{alias}", f"{theme!r} is not one of the themes")
+
     return Profile(
         name=data["name"], title=data["title"], deadline=data["deadline"],
         themes=tuple(data["themes"]), video=dict(video), case=dict(data["case"]),
         archive=dict(data["archive"]), severity=dict(severity), source=source,
+        theme_aliases=dict(aliases),
     )

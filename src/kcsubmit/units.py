@@ -41,3 +41,18 @@ class Bytes:
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+@dataclass(frozen=True)
+class Openings:
+    """The longest paragraphs as (words, opening): “开头……”（120字）."""
+
+    items: tuple[tuple[int, str], ...]
+
+    def render(self, lang: str) -> str:
+        if lang == "zh":
+            return "；".join(f"“{text}”（{words}字）" for words, text in self.items)
+        return "; ".join(f"\u201c{text}\u201d ({words} words)" for words, text in self.items)
+
+    def __str__(self) -> str:
+        return " | ".join(text for _, text in self.items)

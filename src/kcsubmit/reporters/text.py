@@ -36,6 +36,11 @@ def render(report: Report, out: TextIO, options: Options) -> None:
         for result in failing:
             console.print(file_table(result, lang, verbose=options.verbose))
             console.print()
+        if report.submission:
+            whole = FileResult(path=ui("kind_submission", lang), kind="submission", facts={},
+                               findings=report.submission)
+            console.print(file_table(whole, lang))
+            console.print()
         if options.verbose:
             for result in passing:
                 console.print(file_table(result, lang, verbose=True))
@@ -46,7 +51,7 @@ def render(report: Report, out: TextIO, options: Options) -> None:
         if report.skipped:
             names = [s.path for s in report.skipped]
             console.print(Text(ui("skipped", lang, count=len(names), names=names), style="dim"))
-    if not report.files:
+    if not report.files and not report.submission:
         console.print(ui("no_files", lang))
         return
     console.print(summary_line(report, lang))
@@ -96,7 +101,15 @@ def file_table(result: FileResult, lang: str, verbose: bool = False) -> Table:
 
 def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
     """A one-line portrait of a file: "1920x1080 · 1分5秒 · AVC/AAC · MPEG-4 · 5.1 MB"."""
+    if kind == "submission":
+        return ""
     parts: list[str] = [ui(f"kind_{kind}", lang)]
+    if facts.get("format"):
+        parts.append(str(facts["format"]))
+    if kind == "document" and facts.get("word_count") is not None:
+        parts.append(ui("fact_words", lang, words=facts["word_count"], images=facts.get("images", 0)))
+    if kind == "image" and facts.get("display_width"):
+        parts.append(f"{facts['display_width']}x{facts['display_height']} {facts.get('mode') or ''}".strip())
     if kind == "video":
         if facts.get("display_width"):
             parts.append(f"{facts['display_width']}x{facts['display_height']}")
@@ -105,8 +118,6 @@ def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
         codecs = [c for c in (facts.get("video_codec"), facts.get("audio_codec")) if c]
         if codecs:
             parts.append("/".join(codecs))
-        if facts.get("container"):
-            parts.append(str(facts["container"]))
     if facts.get("size_bytes") is not None:
         parts.append(Bytes(facts["size_bytes"]).render(lang))
     return " · ".join(parts)

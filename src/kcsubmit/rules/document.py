@@ -1,3 +1,90 @@
-"""Rules of kind document (SPEC §3); checks are registered with @rule as they are written."""
+"""D001–D007: the case document.
+
+Each check reads the facts of :func:`kcsubmit.probes.document.probe` and the
+``[case]`` numbers of the profile.  D001 and D002 are gates: a PDF or a
+damaged file cannot be counted or searched for pictures.
+"""
 
 from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from ..profile import Profile
+from ..units import Openings
+from .base import Violation, rule
+
+Facts = Mapping[str, Any]
+
+CONVERTIBLE = ("Word 97-2003", "WPS", "RTF", "ODT")
+
+
+@rule("D001", "document-not-docx", "document", "error", True, gate=True)
+def not_docx(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    fmt = facts.get("format")
+    expected = profile.case["document_format"]
+    if fmt == expected or facts.get("encrypted"):
+        return
+    shown = {"Word 97-2003": "Word 97-2003 (.doc)"}.get(fmt or "", fmt or "?")
+    if fmt in CONVERTIBLE:
+        yield Violation(actual=fmt, expected=expected, values={"format": shown},
+                        fixable=bool(facts.get("converter")))
+    else:
+        variant = "pdf" if fmt == "PDF" else None
+        yield Violation(actual=fmt, expected=expected, values={"format": shown}, variant=variant,
+                        fixable=False)
+
+
+@rule("D002", "document-unreadable", "document", "error", False, gate=True)
+def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    if facts.get("opened"):
+        return
+    if facts.get("encrypted"):
+        yield Violation(actual="encrypted", expected="opens", variant="encrypted")
+    elif facts.get("format") == profile.case["document_format"]:
+        reason = facts.get("open_error") or "?"
+        yield Violation(actual=reason, expected="opens", variant="corrupt", values={"reason": reason})
+
+
+@rule("D003", "document-too-many-words", "document", "error", False)
+def too_many_words(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    count = facts.get("word_count")
+    limit = profile.case["max_words"]
+    if count is None or count <= limit:
+        return
+    body = facts.get("word_count_body", count)
+    values = {"count": count, "count_body": body, "max": limit, "excess": count - limit,
+              "paragraphs": Openings(tuple(tuple(p) for p in facts.get("longest_paragraphs", ())))}
+    yield Violation(actual=count, expected=f"<= {limit}", values=values,
+                    variant="body" if body != count else None)
+
+
+@rule("D004", "document-too-few-pictures", "document", "error", False)
+def too_few_pictures(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    count = facts.get("images")
+    minimum = profile.case["min_images"]
+    if count is not None and count < minimum:
+        yield Violation(actual=count, expected=f">= {minimum}",
+                        values={"count": count, "min": minimum, "missing": minimum - count})
+
+
+@rule("D005", "document-picture-repeated", "document", "warning", False)
+def repeated_pictures(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    refs, distinct = facts.get("image_refs"), facts.get("images")
+    if refs is not None and distinct is not None and refs > distinct:
+        names = list(facts.get("repeated_images", []))
+        yield Violation(actual=refs - distinct, expected=0,
+                        values={"count": refs - distinct, "names": names})
+
+
+@rule("D006", "document-tracked-changes", "document", "warning", False)
+def tracked_changes(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    revisions, comments = facts.get("revisions") or 0, facts.get("comments") or 0
+    if revisions or comments:
+        yield Violation(actual={"revisions": revisions, "comments": comments}, expected=0,
+                        values={"revisions": revisions, "comments": comments})
+
+
+@rule("D007", "document-empty", "document", "error", False)
+def empty(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    if facts.get("opened") and facts.get("word_count") == 0:
+        yield Violation(actual=0, expected="> 0")

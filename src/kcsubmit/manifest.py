@@ -1,0 +1,180 @@
+"""A studio's submission: from ``kcsubmit.toml`` (SPEC §5) or by folder convention.
+
+A manifest names each theme's video, the case document and loose pictures,
+with paths relative to the manifest.  Without one, a folder is read by
+convention: a video's theme is the theme named in its file name, the case
+document is the one Word file, loose pictures sit beside it.
+
+Broken TOML or wrong types are usage errors (exit 2, naming the key and the
+file); what a teacher can get wrong in content — an unknown theme, a missing
+file, no studio — becomes an S finding (rules/submission.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from .discover import Target
+from .errors import UsageError
+
+MANIFEST_NAME = "kcsubmit.toml"
+DEFAULT_NAME = "{studio}-{theme}"
+TOP_KEYS = {"studio", "rules", "themes", "case", "pack"}
+CASE_KEYS = {"document", "images"}
+PACK_KEYS = {"name"}
+
+
+class ManifestError(UsageError):
+    """A manifest that cannot be read (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of the submission: what it is for, and where it should be."""
+
+    role: str  # "video" | "document" | "image"
+    path: Path
+    theme: str | None = None  # the theme as written (may be unknown: S003)
+    named: str | None = None  # the manifest's text for it (a path or a glob)
+
+
+@dataclass(frozen=True)
+class Submission:
+    root: Path
+    source: str  # "manifest" | "folder"
+    studio: str | None = None
+    rules: str | None = None
+    entries: tuple[Entry, ...] = ()
+    missing: tuple[str, ...] = ()  # what the manifest names but does not exist (S005)
+    name_template: str = DEFAULT_NAME
+    manifest: Path | None = None
+
+    def videos(self) -> list[Entry]:
+        return [e for e in self.entries if e.role == "video"]
+
+    def facts(self) -> dict[str, Any]:
+        """What the S rules read."""
+        return {
+            "source": self.source,
+            "studio": self.studio,
+            "themes": [[e.theme, str(e.path)] for e in self.videos()],
+            "document": next((str(e.path) for e in self.entries if e.role == "document"), None),
+            "missing": list(self.missing),
+        }
+
+
+def find_manifest(path: Path) -> Path | None:
+    """The manifest a path stands for: the file itself, or kcsubmit.toml in a folder."""
+    if path.is_file() and path.name == MANIFEST_NAME:
+        return path
+    if path.is_dir() and (path / MANIFEST_NAME).is_file():
+        return path / MANIFEST_NAME
+    return None
+
+
+def load(path: Path) -> Submission:
+    """Read a manifest; paths in it are relative to its folder."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: cannot read manifest: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+
+    def fail(key: str, what: str) -> ManifestError:
+        return ManifestError(f"{path}: key '{key}': {what}")
+
+    _known(data, TOP_KEYS, "", fail)
+    studio = _text(data, "studio", fail)
+    rules = _text(data, "rules", fail)
+    root = path.parent
+    entries: list[Entry] = []
+    missing: list[str] = []
+    themes = _table(data, "themes", fail)
+    for theme, video in themes.items():
+        if not isinstance(video, str) or not video.strip():
+            raise fail(f"themes.{theme}", "expected the path of the theme's video")
+        _add(entries, missing, Entry("video", root / video, theme=theme, named=video))
+    case = _table(data, "case", fail)
+    _known(case, CASE_KEYS, "case.", fail)
+    if "document" in case:
+        document = case["document"]
+        if not isinstance(document, str) or not document.strip():
+            raise fail("case.document", "expected the path of the case document")
+        _add(entries, missing, Entry("document", root / document, named=document))
+    images = case.get("images", [])
+    if isinstance(images, str):
+        images = [images]
+    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+        raise fail("case.images", "expected a list of paths or globs")
+    for pattern in images:
+        found = sorted(root.glob(pattern)) if _is_glob(pattern) else [root / pattern]
+        found = [f for f in found if not f.exists() or f.is_file()]
+        if not found:
+            missing.append(pattern)
+        for file in found:
+            _add(entries, missing, Entry("image", file, named=pattern))
+    pack = _table(data, "pack", fail)
+    _known(pack, PACK_KEYS, "pack.", fail)
+    template = pack.get("name", DEFAULT_NAME)
+    if not isinstance(template, str) or "{theme}" not in template:
+        raise fail("pack.name", "expected a name template containing {theme}, e.g. \"{studio}-{theme}\"")
+    return Submission(root=root, source="manifest", studio=studio, rules=rules,
+                      entries=tuple(entries), missing=tuple(missing), name_template=template,
+                      manifest=path)
+
+
+def by_convention(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Submission:
+    """A folder without a manifest: videos by the theme in their names, the Word file, pictures."""
+    entries: list[Entry] = []
+    for target in targets:
+        kind = target.detected.kind
+        if kind == "video":
+            theme = next((t for t in themes if t in target.path.name), None)
+            entries.append(Entry("video", target.path, theme=theme))
+        elif kind == "document":
+            entries.append(Entry("document", target.path))
+        elif kind == "image":
+            entries.append(Entry("image", target.path))
+    return Submission(root=root, source="folder", entries=tuple(entries))
+
+
+def _add(entries: list[Entry], missing: list[str], entry: Entry) -> None:
+    if entry.path.is_file():
+        entries.append(entry)
+    else:
+        missing.append(entry.named or str(entry.path))
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _known(table: dict[str, Any], keys: set[str], prefix: str, fail: Any) -> None:
+    for key in table:
+        if key not in keys:
+            raise fail(f"{prefix}{key}", f"unknown key (known: {', '.join(sorted(keys))})")
+
+
+def _text(data: dict[str, Any], key: str, fail: Any) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise fail(key, "expected a string")
+    return value.strip() or None
+
+
+def _table(data: dict[str, Any], key: str, fail: Any) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise fail(key, "expected a table")
+    return value

@@ -1,0 +1,161 @@
+"""Facts of a case document, from the .docx package (python-docx) walked once.
+
+Pictures are found through the relationships of the main document part
+(``a:blip/@r:embed`` of inline and floating DrawingML pictures, in the body,
+tables and text boxes, and VML ``v:imagedata/@r:id``), counted once per
+distinct content, and returned as children so that each is judged by the
+image rules at ``DOC!word/media/imageN.ext``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .. import wordcount
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+V = "urn:schemas-microsoft-com:vml"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+COMMENTS_RT = R + "/comments"
+
+# Office wraps a password-protected .docx in an OLE2 container with these streams.
+ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+
+# A .docx whose parts would unpack to more than this is refused (a zip bomb).
+MAX_UNPACKED = 1_000_000_000
+MAX_PARTS = 5_000
+
+
+def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
+    """Measure a document once. Never raises for a broken file: the facts say what failed."""
+    path = Path(path)
+    facts: dict[str, Any] = {"format": fmt, "suffix": path.suffix, "opened": False}
+    try:
+        facts["size_bytes"] = os.path.getsize(path)
+    except OSError as exc:
+        facts["open_error"] = exc.strerror or str(exc)
+        return facts
+    if fmt != "docx":
+        if fmt in ("Word 97-2003", "WPS") and _encrypted_ole(path):
+            facts.update(format="docx", encrypted=True, open_error="password protected")
+        facts["converter"] = shutil.which("soffice") or shutil.which("libreoffice")
+        return facts
+    problem = _package_problem(path)
+    if problem:
+        facts["open_error"] = problem
+        return facts
+    try:
+        import docx
+
+        document = docx.Document(str(path))
+    except Exception as exc:  # noqa: BLE001 - any failure to open is a finding (D002)
+        facts["open_error"] = f"{type(exc).__name__}: {exc}"[:200]
+        return facts
+    facts["opened"] = True
+    facts.update(_words(document))
+    facts.update(_markup(document))
+    facts.update(_pictures(document))
+    return facts
+
+
+def _package_problem(path: Path) -> str | None:
+    """Refuse packages that would be unsafe or pointless to open: bombs, damaged zips."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_PARTS:
+                return f"{len(infos)} parts"
+            if sum(i.file_size for i in infos) > MAX_UNPACKED:
+                return "parts unpack to more than 1 GB"
+            if any(i.flag_bits & 0x1 for i in infos):
+                return "encrypted zip entries"
+            # CRCs are verified as python-docx reads each part: a damaged one raises there.
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        return f"damaged package: {exc}"[:200]
+    return None
+
+
+def _encrypted_ole(path: Path, limit: int = 8 << 20) -> bool:
+    """True when an OLE2 file holds Office's encryption streams (a protected .docx)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(limit)
+        if size > limit:  # the directory may sit at the end of a big file
+            f.seek(max(limit, size - limit))
+            head += f.read(limit)
+    return all(name in head for name in ENCRYPTED_STREAMS)
+
+
+def _words(document: Any) -> dict[str, Any]:
+    count = wordcount.count_document(document)
+    return {
+        "word_count": count.word_count,
+        "word_count_body": count.word_count_body,
+        "hanzi": count.hanzi,
+        "latin_words": count.latin_words,
+        "saved_word_count": count.saved_word_count,
+        "longest_paragraphs": [list(p) for p in wordcount.longest_paragraphs(count)],
+    }
+
+
+def _markup(document: Any) -> dict[str, Any]:
+    body = document.part.element
+    revisions = sum(len(body.findall(f".//{{{W}}}{tag}")) for tag in ("ins", "del", "moveFrom", "moveTo"))
+    comments = 0
+    for rel in document.part.rels.values():
+        if rel.reltype == COMMENTS_RT and not rel.is_external:
+            element = getattr(rel.target_part, "element", None)
+            if element is not None:
+                comments += len(element.findall(f"{{{W}}}comment"))
+    return {"revisions": revisions, "comments": comments}
+
+
+def _picture_ids(body: Any) -> list[str]:
+    """Relationship IDs of every picture reference, in document order.
+
+    ``mc:Fallback`` repeats the ``mc:Choice`` content for old readers: skipped.
+    """
+    ids: list[str] = []
+    for element in body.iter(f"{{{A}}}blip", f"{{{V}}}imagedata"):
+        if any(a.tag == f"{{{MC}}}Fallback" for a in element.iterancestors()):
+            continue
+        rid = element.get(f"{{{R}}}embed") or element.get(f"{{{R}}}id")
+        if rid:
+            ids.append(rid)
+    return ids
+
+
+def _pictures(document: Any) -> dict[str, Any]:
+    from . import image
+
+    part = document.part
+    seen: dict[str, str] = {}  # sha256 → partname of the first part with that content
+    refs = 0
+    repeated: list[str] = []
+    children = []
+    for rid in _picture_ids(part.element):
+        rel = part.rels.get(rid)
+        if rel is None or rel.is_external:
+            continue
+        target = rel.target_part
+        refs += 1
+        digest = hashlib.sha256(target.blob).hexdigest()
+        inner = str(target.partname).lstrip("/")
+        if digest in seen:
+            repeated.append(inner)
+            continue
+        seen[digest] = inner
+        children.append((inner, "image", image.probe(inner, data=target.blob, loose=False)))
+    return {
+        "images": len(seen),
+        "image_refs": refs,
+        "repeated_images": sorted(set(repeated)),
+        "children": children,
+    }

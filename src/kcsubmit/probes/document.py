@@ -55,12 +55,12 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
         import docx
 
         document = docx.Document(str(path))
-    except Exception as exc:  # noqa: BLE001 - any failure to open is a finding (D002)
+        measured = {**_words(document), **_markup(document)}
+    except Exception as exc:  # noqa: BLE001 - any failure to open or read is a finding (D002)
         facts["open_error"] = f"{type(exc).__name__}: {exc}"[:200]
         return facts
     facts["opened"] = True
-    facts.update(_words(document))
-    facts.update(_markup(document))
+    facts.update(measured)
     facts.update(_pictures(document))
     return facts
 

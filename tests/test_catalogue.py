@@ -58,7 +58,8 @@ def test_languages_in_step():
 
 
 def test_variants_used_by_checks_have_messages():
-    source = (ROOT / "src" / "kcsubmit" / "rules" / "video.py").read_text(encoding="utf-8")
+    folder = ROOT / "src" / "kcsubmit" / "rules"
+    source = "".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.py")))
     for block in source.split("@rule(")[1:]:
         rule_id = block[1:5]
         for variant in re.findall(r'variant="(\w+)"', block):

@@ -53,6 +53,11 @@ def sniff(path: Path) -> Detected:
     return found
 
 
+def sniff_bytes(head: bytes) -> Detected | None:
+    """The kind and format named by a file's first bytes, or None (no zip look-inside)."""
+    return _by_magic(head)
+
+
 def _by_magic(head: bytes) -> Detected | None:
     if len(head) >= 12 and head[4:8] in ISO_BOXES:
         brand = head[8:12] if head[4:8] == b"ftyp" else b"qt  "
@@ -94,7 +99,7 @@ def _by_magic(head: bytes) -> Detected | None:
         if form == b"WEBP":
             return Detected("image", "WEBP")
         return Detected("other", "RIFF")
-    if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\x00\x00\x00\x00":
+    if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\x00\x00\x00\x00":  # reserved
         return Detected("image", "BMP")
     if len(head) >= 44 and head[:4] == b"\x01\x00\x00\x00" and head[40:44] == b" EMF":
         return Detected("image", "EMF")

@@ -20,11 +20,12 @@ CHILDREN = "children"
 
 
 def _probes() -> dict[str, Probe]:
-    from .probes import document, video
+    from .probes import document, image, video
 
     return {
         "video": lambda path, fmt: video.probe(path),
         "document": document.probe,
+        "image": lambda path, fmt: image.probe(path),
     }
 
 

@@ -66,7 +66,7 @@ def check(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,  # type: ignore[attr-defined]
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of the screen.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files inspected in parallel.")] = 1,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Files inspected in parallel; default: the number of CPU cores (at most 4).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every rule checked per file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
@@ -84,7 +84,7 @@ def check(
     targets = [str(p) for p in paths] if paths else ["."]
     color = not no_color and "NO_COLOR" not in os.environ
     with _progress(enabled=fmt.value == "text" and not quiet and output is None) as tick:
-        report = engine.check(targets, rules=rules, jobs=jobs, on_file=tick)
+        report = engine.check(targets, rules=rules, jobs=jobs or engine.default_jobs(), on_file=tick)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
                                 quiet=quiet, target=" ".join(targets))
     _emit(reporters.get(fmt.value), report, options, output)

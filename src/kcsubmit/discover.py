@@ -111,7 +111,12 @@ def _by_magic(head: bytes) -> Detected | None:
 
 
 def _inside_zip(path: Path) -> Detected:
-    """A zip may be a Word, OpenDocument or other Office package."""
+    """A zip may be a Word, OpenDocument or other Office package.
+
+    A damaged zip or an Office package without its document part that is *named*
+    .docx is taken for a damaged Word document (D002), not for an archive.
+    """
+    named_docx = path.suffix.lower() == ".docx"
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist()[:2000])
@@ -120,8 +125,8 @@ def _inside_zip(path: Path) -> Detected:
                 if b"opendocument.text" in mime:
                     return Detected("document", "ODT")
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
-        return Detected("archive", "zip")
-    if "word/document.xml" in names:
+        return Detected("document", "docx") if named_docx else Detected("archive", "zip")
+    if "word/document.xml" in names or (named_docx and "[Content_Types].xml" in names):
         return Detected("document", "docx")
     if "[Content_Types].xml" in names:
         return Detected("other", "Office")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -19,14 +19,30 @@ Probe = Callable[[Path, str], dict[str, Any]]
 CHILDREN = "children"
 
 
-def _probes() -> dict[str, Probe]:
-    from .probes import document, image, video
+def _video(path: Path, fmt: str) -> dict[str, Any]:
+    from .probes import video
 
-    return {
-        "video": lambda path, fmt: video.probe(path),
-        "document": document.probe,
-        "image": lambda path, fmt: image.probe(path),
-    }
+    return video.probe(path)
+
+
+def _document(path: Path, fmt: str) -> dict[str, Any]:
+    from .probes import document  # python-docx and lxml: only when a document is met
+
+    return document.probe(path, fmt)
+
+
+def _image(path: Path, fmt: str) -> dict[str, Any]:
+    from .probes import image
+
+    return image.probe(path)
+
+
+PROBES: dict[str, Probe] = {"video": _video, "document": _document, "image": _image}
+
+
+def default_jobs() -> int:
+    """Files inspected at once by default: the cores, at most 4 (MediaInfo is I/O-light)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def check(
@@ -55,7 +71,7 @@ def check(
         if len(paths) == 1 and Path(paths[0]).is_dir():
             submission = manifest.by_convention(Path(paths[0]), targets, profile.themes)
     themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}
-    probes = _probes()
+    probes = PROBES
     checkable = [t for t in targets if t.detected.kind in probes]
     skipped = tuple(
         Skipped(t.display, f"{t.detected.kind}:{t.detected.format}")
@@ -69,6 +85,8 @@ def check(
         return results
 
     if jobs > 1 and len(checkable) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
         # MediaInfo parses in C and releases the GIL: threads give real parallelism.
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             batches = list(pool.map(one, checkable))

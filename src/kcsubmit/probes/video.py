@@ -31,7 +31,9 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
     try:
         from pymediainfo import MediaInfo
 
-        info = MediaInfo.parse(file if file is not None else path)
+        # ParseSpeed 0: headers only. The default (0.5) reads megabytes of media data
+        # for no fact we use (bench/: identical facts on every test and demo clip).
+        info = MediaInfo.parse(file if file is not None else path, parse_speed=0)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "not readable media"
         facts["error"] = f"{type(exc).__name__}: {exc}"
         return facts

@@ -29,7 +29,9 @@ def make_console(out: TextIO, color: bool) -> Console:
 def render(report: Report, out: TextIO, options: Options) -> None:
     lang = options.lang
     console = make_console(out, options.color)
-    failing = sorted((r for r in report.files if r.findings), key=_worst_first)
+    order = {id(r): i for i, r in enumerate(report.files)}
+    failing = sorted((r for r in report.files if r.findings),
+                     key=lambda r: (min(f.severity.rank for f in r.findings), order[id(r)]))
     passing = [r for r in report.files if not r.findings]
 
     if not options.quiet:
@@ -47,10 +49,12 @@ def render(report: Report, out: TextIO, options: Options) -> None:
                 console.print()
         if passing and not options.verbose:
             names = [r.path for r in passing]
-            console.print(Text(ui("files_pass", lang, count=len(names), names=names), style="green"))
+            console.print(Text(ui("files_pass", lang, count=len(names), names=names), style="green"),
+                          soft_wrap=True)
         if report.skipped:
             names = [s.path for s in report.skipped]
-            console.print(Text(ui("skipped", lang, count=len(names), names=names), style="dim"))
+            console.print(Text(ui("skipped", lang, count=len(names), names=names), style="dim"),
+                          soft_wrap=True)
     if not report.files and not report.submission:
         console.print(ui("no_files", lang))
         return
@@ -60,10 +64,6 @@ def render(report: Report, out: TextIO, options: Options) -> None:
             console.print(ui("summary_next_fix", lang, target=options.target))
         if not options.quiet:
             console.print(Text(ui("summary_next_explain", lang), style="dim"))
-
-
-def _worst_first(result: FileResult) -> tuple[int, str]:
-    return (min(f.severity.rank for f in result.findings), result.path)
 
 
 def summary_line(report: Report, lang: str) -> Text:

@@ -133,6 +133,61 @@ def explain(
     explain_rule(RULES[rule_id], language, _console())
 
 
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The studio's folder.")] = Path("."),
+    studio: Annotated[Optional[str], typer.Option("--studio", help="The studio's name (archive names need it).")] = None,
+    theme: Annotated[Optional[List[str]], typer.Option("--theme", help="THEME or THEME=VIDEO; repeat for each theme.")] = None,
+    case: Annotated[Optional[str], typer.Option("--case", help="The case document (a .docx in the folder).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing kcsubmit.toml.")] = False,
+    rules: RulesOpt = "2023",
+    lang: LangOpt = None,
+) -> None:
+    """Write a kcsubmit.toml for a studio: asks for the name and themes, or takes flags.
+
+    Example:  kcsubmit init --studio 示例中学科学工作室 --theme 人工智能=videos/ai.mp4
+    """
+    from . import discover, manifest
+    from .i18n import ui
+    from .profile import load
+    from .rules.submission import suggest_theme
+
+    language = _lang(lang)
+    profile = load(rules)
+    if not folder.is_dir():
+        raise UsageError(f"no such folder: {folder}", key="path_missing", path=str(folder))
+    if (folder / manifest.MANIFEST_NAME).exists() and not force:
+        raise UsageError(f"{folder / manifest.MANIFEST_NAME} exists (use --force to replace it)",
+                         key="manifest_exists", path=str(folder / manifest.MANIFEST_NAME))
+    found = manifest.propose(folder, discover.collect([folder]), profile.themes)
+    ask = sys.stdin.isatty() and not (studio and theme)
+    if not studio and ask:
+        studio = typer.prompt(ui("ask_studio", language)).strip()
+    if not studio:
+        raise UsageError("--studio is required when not asking", key="need_studio")
+    themes: dict[str, str] = {}
+    for item in theme or []:
+        name, _, video = item.partition("=")
+        name = name.strip()
+        if name not in profile.themes:
+            hint = suggest_theme(name, profile)
+            raise UsageError(f"unknown theme {name}", key="unknown_theme", theme=name,
+                             suggestion=hint or "、".join(profile.themes))
+        video = video.strip() or found.themes.get(name, "")
+        if not video:
+            raise UsageError(f"no video found for {name}", key="no_video_for", theme=name)
+        themes[name] = video
+    if not theme:
+        for name, video in found.themes.items():
+            if not ask or typer.confirm(ui("ask_theme", language, theme=name, video=video), default=True):
+                themes[name] = video
+    document = case if case is not None else found.document
+    text = manifest.render(studio, themes, document, found.images, rules=profile.name)
+    target = manifest.write(folder, text, force=force)
+    typer.echo(ui("init_done", language, path=str(target), count=len(themes)))
+    typer.echo(ui("init_next", language, target=str(folder)))
+
+
 def _console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 

@@ -178,3 +178,74 @@ def _table(data: dict[str, Any], key: str, fail: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise fail(key, "expected a table")
     return value
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What ``kcsubmit init`` found in a folder, before the teacher confirms it."""
+
+    themes: dict[str, str] = field(default_factory=dict)  # theme → video, relative to root
+    document: str | None = None
+    images: list[str] = field(default_factory=list)  # globs, relative to root
+
+
+def propose(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Proposal:
+    """Candidates by content and name: the first video naming each theme, the Word file,
+    the folders of loose JPEG pictures."""
+    found: dict[str, str] = {}
+    document = None
+    image_dirs: list[str] = []
+    for target in targets:
+        rel = target.path.relative_to(root).as_posix()
+        kind = target.detected.kind
+        if kind == "video":
+            theme = next((t for t in themes if t in target.path.name), None)
+            if theme and theme not in found:
+                found[theme] = rel
+        elif kind == "document" and document is None:
+            document = rel
+        elif kind == "image":
+            folder = target.path.parent.relative_to(root).as_posix()
+            pattern = f"{folder}/*{target.path.suffix.lower()}" if folder != "." else f"*{target.path.suffix.lower()}"
+            if pattern not in image_dirs:
+                image_dirs.append(pattern)
+    ordered = {t: found[t] for t in themes if t in found}
+    return Proposal(themes=ordered, document=document, images=image_dirs)
+
+
+def render(studio: str, themes: dict[str, str], document: str | None = None,
+           images: list[str] | None = None, rules: str = "2023") -> str:
+    """The text of a kcsubmit.toml (SPEC §5)."""
+    q = _toml_string
+    lines = ["# kcsubmit.toml: what this studio uploads. `kcsubmit check` reads it.",
+             f"studio = {q(studio)}", f"rules = {q(rules)}", "", "[themes]  # theme = its video"]
+    lines += [f"{q(theme)} = {q(video)}" for theme, video in themes.items()]
+    if document or images:
+        lines += ["", "[case]"]
+        if document:
+            lines.append(f"document = {q(document)}")
+        if images:
+            lines.append("images = [" + ", ".join(q(i) for i in images) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string is a valid TOML basic string (same escapes), Chinese kept as is.
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write(root: Path, text: str, force: bool = False) -> Path:
+    """Write ``root/kcsubmit.toml`` under a temporary name, then rename; never overwrite
+    an existing manifest unless ``force``."""
+    target = root / MANIFEST_NAME
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists (use --force to replace it)", key="manifest_exists",
+                         path=str(target))
+    part = root / f".{MANIFEST_NAME}.part"
+    part.write_text(text, encoding="utf-8", newline="\n")
+    import os
+
+    os.replace(part, target)
+    return target

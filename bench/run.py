@@ -60,6 +60,7 @@ class Case:
     ref: str | None = None          # key of the case this one is compared with
     aim_s: float | None = None      # aim: median under this many seconds
     aim_ratio: float | None = None  # aim: median / reference median at most this
+    aim_mib: float | None = None    # aim: peak RSS under this many MiB
     ok_codes: tuple[int, ...] = (0,)
 
 
@@ -91,6 +92,25 @@ def ensure_folder() -> Path:
     return folder
 
 
+def ensure_big_docx() -> Path:
+    """A case document holding 30 distinct JPEG photos of about 5 MB each (noise compresses badly)."""
+    path = OUT / "case-30x5MB.docx"
+    if path.is_file() and path.stat().st_size > 140e6:
+        return path
+    import docgen  # fixtures/docgen.py: python-docx and Pillow
+    from PIL import Image
+
+    print(f"making {path.name} ...", flush=True)
+    photos = []
+    for i in range(30):
+        noise = Image.frombytes("RGB", (2600, 1950), os.urandom(2600 * 1950 * 3))
+        out = __import__("io").BytesIO()
+        noise.save(out, format="JPEG", quality=92)
+        photos.append(out.getvalue())
+    docgen.make_docx(path, paragraphs=[docgen.chinese_text(300)], pictures=photos)
+    return path
+
+
 def run_once(cmd: list[str], ok_codes: tuple[int, ...]) -> tuple[float, float]:
     """Run ``cmd`` once through the launcher; return (wall seconds, peak RSS MiB)."""
     proc = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, *cmd],
@@ -119,7 +139,7 @@ def find_tools() -> tuple[str, str]:
     return str(kcsubmit), mediainfo
 
 
-def build_cases(kc: str, mi: str, sized: dict[str, str], folder: Path) -> list[Case]:
+def build_cases(kc: str, mi: str, sized: dict[str, str], folder: Path, big_docx: Path) -> list[Case]:
     """Every command of the benchmark, with its reference and aim, in table order."""
     files = [str(p) for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
     findings = (0, 1)  # `kcsubmit check` exits 1 when a file has findings: a normal run
@@ -141,6 +161,8 @@ def build_cases(kc: str, mi: str, sized: dict[str, str], folder: Path) -> list[C
              ref="mi50", aim_ratio=1.2, ok_codes=findings),
         Case("kc50j2", f"kcsubmit check --jobs 2 DIR ({n} files)", [kc, "check", "--jobs", "2", str(folder)],
              ref="mi50", aim_ratio=1.2, ok_codes=findings),
+        Case("docx30", f"kcsubmit check, .docx with 30 pictures ({big_docx.stat().st_size / 1e6:.0f} MB)",
+             [kc, "check", str(big_docx)], aim_mib=300, ok_codes=findings),
         Case("true", "/bin/true (launcher floor)", [shutil.which("true") or "/bin/true"]),
         Case("floor", "python -c pass (floor)", [sys.executable, "-c", "pass"]),
         Case("version", "kcsubmit --version", [kc, "--version"], ref="floor", aim_s=0.25),
@@ -167,8 +189,11 @@ def machine() -> list[tuple[str, str]]:
     ]
 
 
-def verdict(case: Case, median: float, ratio: float | None) -> tuple[str, str]:
-    """(aim, met) of a row: the median against a time aim, or the ratio against a ratio aim."""
+def verdict(case: Case, median: float, ratio: float | None, peak: float = 0.0) -> tuple[str, str]:
+    """(aim, met) of a row: the median against a time aim, the ratio against a ratio aim,
+    or the peak RSS against a memory aim."""
+    if case.aim_mib is not None:
+        return f"< {case.aim_mib:.0f} MiB", "yes" if peak < case.aim_mib else "NO"
     if case.aim_s is not None:
         return f"< {case.aim_s:.2f} s", "yes" if median < case.aim_s else "NO"
     if case.aim_ratio is not None:
@@ -184,7 +209,7 @@ def main_rows(cases: list[Case], t: dict[str, tuple[float, float]]) -> list[list
         median, peak = t[c.key]
         ratio = median / t[c.ref][0] if c.ref else None
         rows.append([c.what, f"{median:.3f}", f"{peak:.1f}", names.get(c.ref, "—"),
-                     "—" if ratio is None else f"{ratio:.2f}x", *verdict(c, median, ratio)])
+                     "—" if ratio is None else f"{ratio:.2f}x", *verdict(c, median, ratio, peak)])
     return rows
 
 
@@ -278,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     kc, mi = find_tools()
     sized = {str(mb): str(ensure_sized(name, mb, rate)) for name, (mb, rate) in SIZED.items()}
-    cases = build_cases(kc, mi, sized, ensure_folder())
+    cases = build_cases(kc, mi, sized, ensure_folder(), ensure_big_docx())
     info = machine()
     print("\n".join(f"{k}: {v}" for k, v in info), end="\n\n", flush=True)
     timings = {}

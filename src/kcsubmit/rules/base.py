@@ -56,20 +56,12 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(
-    id: str,
-    name: str,
-    kind: str,
-    severity: str,
-    fixable: bool,
-    *,
-    fix_option: str | None = None,
-    gate: bool = False,
-) -> Callable[[Check], Check]:
-    """Register a rule whose check is the decorated function."""
+def rule(id: str, name: str, kind: str, severity: str, fixable: bool,
+         **options: Any) -> Callable[[Check], Check]:
+    """Register a rule whose check is the decorated function (options as for :func:`declare`)."""
 
     def register(check: Check) -> Check:
-        declare(id, name, kind, severity, fixable, fix_option=fix_option, gate=gate, check=check)
+        declare(id, name, kind, severity, fixable, check=check, **options)
         return check
 
     return register

@@ -84,6 +84,8 @@ def test_embedded_pictures_are_judged_at_doc_path(docs):
         [{"I002"}, {"I001"}, {"I005"}, {"I004"}, set()], key=sorted)
     assert all(p.startswith("word/media/image") for p in by_inner)
     assert all(r.kind == "image" for r in report.files[1:])
+    for r in report.files[1:]:  # findings of a picture inside say where it sits: DOC!word/media/…
+        assert all(f.location == r.path == f"{path}!{r.path.split('!')[1]}" for f in r.findings)
 
 
 @pytest.mark.parametrize("name,data,fmt,fixable", [

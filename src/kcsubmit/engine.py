@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -71,15 +72,14 @@ def check(
         if len(paths) == 1 and Path(paths[0]).is_dir():
             submission = manifest.by_convention(Path(paths[0]), targets, profile.themes)
     themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}
-    probes = PROBES
-    checkable = [t for t in targets if t.detected.kind in probes]
+    checkable = [t for t in targets if t.detected.kind in PROBES]
     skipped = tuple(
         Skipped(t.display, f"{t.detected.kind}:{t.detected.format}")
-        for t in targets if t.detected.kind not in probes
+        for t in targets if t.detected.kind not in PROBES
     )
 
     def one(target: discover.Target) -> list[FileResult]:
-        results = inspect(target, profile, probes[target.detected.kind], themes.get(target.path))
+        results = inspect(target, profile, PROBES[target.detected.kind], themes.get(target.path))
         if on_file is not None:
             on_file(results[0])
         return results
@@ -126,13 +126,17 @@ def inspect(target: discover.Target, profile: Profile, probe: Probe,
     children = facts.pop(CHILDREN, [])
     results = [judge(target.display, kind, facts, profile, theme or theme_of(target.path, profile))]
     for inner, child_kind, child_facts in children:
-        results.append(judge(f"{target.display}!{inner}", child_kind, child_facts, profile))
+        path = f"{target.display}!{inner}"
+        results.append(judge(path, child_kind, child_facts, profile, location=path))
     return results
 
 
 def judge(path: str, kind: str, facts: dict[str, Any], profile: Profile,
-          theme: str | None = None) -> FileResult:
+          theme: str | None = None, location: str | None = None) -> FileResult:
+    """The FileResult of measured facts; ``location`` marks findings of a file inside another."""
     findings, checked = evaluate(kind, facts, profile)
+    if location is not None:
+        findings = [f if f.location else replace(f, location=location) for f in findings]
     return FileResult(path=path, kind=kind, facts=facts, findings=tuple(findings),
                       theme=theme, rules_checked=tuple(checked))
 

@@ -16,29 +16,35 @@ from .rules import RULES, Rule, rules_for
 # listed as skipped.  A probe may return files found inside the file (pictures in
 # a document) under CHILDREN as (inner path, kind, facts); each becomes a
 # FileResult of its own, at ``OUTER!INNER``.
-Probe = Callable[[Path, str], dict[str, Any]]
+Probe = Callable[[Path, str, Profile], dict[str, Any]]
 CHILDREN = "children"
 
 
-def _video(path: Path, fmt: str) -> dict[str, Any]:
+def _video(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
     from .probes import video
 
     return video.probe(path)
 
 
-def _document(path: Path, fmt: str) -> dict[str, Any]:
+def _document(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
     from .probes import document  # python-docx and lxml: only when a document is met
 
     return document.probe(path, fmt)
 
 
-def _image(path: Path, fmt: str) -> dict[str, Any]:
+def _image(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
     from .probes import image
 
     return image.probe(path)
 
 
-PROBES: dict[str, Probe] = {"video": _video, "document": _document, "image": _image}
+def _archive(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
+    from .probes import archive
+
+    return archive.probe(path, fmt, profile.archive, profile.themes)
+
+
+PROBES: dict[str, Probe] = {"video": _video, "document": _document, "image": _image, "archive": _archive}
 
 
 def default_jobs() -> int:
@@ -121,13 +127,19 @@ def inspect(target: discover.Target, profile: Profile, probe: Probe,
             theme: str | None = None) -> list[FileResult]:
     """Probe one file once and judge it (and what it holds) by every active rule."""
     kind = target.detected.kind
-    facts = probe(target.path, target.detected.format)
+    facts = probe(target.path, target.detected.format, profile)
     facts.setdefault("format", target.detected.format)
+    return expand(target.display, kind, facts, profile, theme or theme_of(target.path, profile))
+
+
+def expand(path: str, kind: str, facts: dict[str, Any], profile: Profile, theme: str | None = None,
+           inside: bool = False) -> list[FileResult]:
+    """A file's result, then those of the files inside it (an archive's document's pictures too)."""
     children = facts.pop(CHILDREN, [])
-    results = [judge(target.display, kind, facts, profile, theme or theme_of(target.path, profile))]
+    results = [judge(path, kind, facts, profile, theme, location=path if inside else None)]
     for inner, child_kind, child_facts in children:
-        path = f"{target.display}!{inner}"
-        results.append(judge(path, child_kind, child_facts, profile, location=path))
+        child = f"{path}!{inner}"
+        results += expand(child, child_kind, child_facts, profile, theme_of(Path(inner), profile), inside=True)
     return results
 
 

@@ -56,3 +56,18 @@ class Openings:
 
     def __str__(self) -> str:
         return " | ".join(text for _, text in self.items)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A fixed phrase of the locales' [ui] table, rendered in the reader's language."""
+
+    key: str
+
+    def render(self, lang: str) -> str:
+        from .i18n import ui
+
+        return ui(self.key, lang)
+
+    def __str__(self) -> str:
+        return self.key

@@ -16,6 +16,7 @@ from ..models import Report
 REPORTERS: dict[str, str] = {
     "text": "kcsubmit.reporters.text",
     "json": "kcsubmit.reporters.json",
+    "csv": "kcsubmit.reporters.csv",
 }
 
 

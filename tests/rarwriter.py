@@ -237,7 +237,7 @@ def write_rar(path: str | os.PathLike[str], entries: Sequence[tuple[str, bytes]]
     if volume is not None and volume < 1:
         raise ValueError("volume is 1-based")
     items = [(d.rstrip("/"), b"", _DIR) for d in directories]
-    items += [(name, bytes(data), _FILE) for name, data in entries]
+    items += [(name, data, _FILE) for name, data in entries]
     items += [(name, target.encode("utf-8"), _LINK) for name, target in symlinks]
     build = _rar4 if version == 4 else _rar5
     chunks = build(items, encrypted, volume, mtime)

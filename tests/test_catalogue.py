@@ -29,6 +29,11 @@ def test_every_rule_of_the_spec_is_declared():
         assert ids == set(RULES)
 
 
+def test_every_rule_has_its_check():
+    """A rule module that is not imported leaves its rules declared without checks."""
+    assert [r.id for r in RULES.values() if not r.implemented] == []
+
+
 def test_ids_and_names_are_well_formed():
     names = [r.name for r in RULES.values()]
     assert len(set(names)) == len(names)

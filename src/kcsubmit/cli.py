@@ -83,7 +83,8 @@ def check(
     language = _lang(lang)
     targets = [str(p) for p in paths] if paths else ["."]
     color = not no_color and "NO_COLOR" not in os.environ
-    with _progress(enabled=fmt.value == "text" and not quiet and output is None) as tick:
+    # On stderr, and only when it is a terminal: a CSV or JSON on stdout stays clean.
+    with _progress(enabled=not quiet) as tick:
         report = engine.check(targets, rules=rules, jobs=jobs or engine.default_jobs(), on_file=tick)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
                                 quiet=quiet, target=" ".join(targets))

@@ -75,7 +75,10 @@ def check(
         targets = discover.collect([str(e.path) for e in submission.entries])
     else:
         targets = discover.collect(paths)
-        if len(paths) == 1 and Path(paths[0]).is_dir():
+        # A folder of loose videos or documents is one studio's submission; a folder of
+        # archives only is a batch (a reviewer's downloads), judged file by file.
+        loose = any(t.detected.kind in ("video", "document") for t in targets)
+        if len(paths) == 1 and Path(paths[0]).is_dir() and loose:
             submission = manifest.by_convention(Path(paths[0]), targets, profile.themes)
     themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}
     checkable = [t for t in targets if t.detected.kind in PROBES]
@@ -84,26 +87,50 @@ def check(
         for t in targets if t.detected.kind not in PROBES
     )
 
-    def one(target: discover.Target) -> list[FileResult]:
-        results = inspect(target, profile, PROBES[target.detected.kind], themes.get(target.path))
-        if on_file is not None:
-            on_file(results[0])
-        return results
-
-    if jobs > 1 and len(checkable) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        # MediaInfo parses in C and releases the GIL: threads give real parallelism.
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            batches = list(pool.map(one, checkable))
-    else:
-        batches = [one(t) for t in checkable]
+    work = [(t, profile, themes.get(t.path)) for t in checkable]
+    batches = _run(work, jobs, on_file or (lambda result: None))
     results = tuple(r for batch in batches for r in batch)
     whole: tuple[Finding, ...] = ()
     if submission is not None:
         facts = {**submission.facts(), "for_pack": for_pack}
         whole = tuple(evaluate("submission", facts, profile)[0])
     return Report(rules=profile.name, files=results, submission=whole, skipped=skipped)
+
+
+Work = tuple[discover.Target, Profile, "str | None"]
+
+
+def _one(work: Work) -> list[FileResult]:
+    target, profile, theme = work
+    return inspect(target, profile, PROBES[target.detected.kind], theme)
+
+
+def _run(work: list[Work], jobs: int, on_file: Callable[[FileResult], None]) -> list[list[FileResult]]:
+    """Inspect every file, in worker processes when ``jobs`` > 1; results keep the input order.
+
+    Processes, not threads: reading archives and documents is Python work that holds
+    the GIL. Each worker handles one file at a time, so memory stays that of one file
+    per worker whatever the number of files.
+    """
+    if jobs <= 1 or len(work) <= 1:
+        done = []
+        for item in work:
+            done.append(_one(item))
+            on_file(done[-1][0])
+        return done
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: list[list[FileResult]] = [[] for _ in work]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+        futures = {pool.submit(_one, item): index for index, item in enumerate(work)}
+        try:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                on_file(results[futures[future]][0])
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return results
 
 
 def find_submission(paths: list[str]) -> manifest.Submission | None:

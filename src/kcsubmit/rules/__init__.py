@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Each module registers its checks with @rule; catalogue declares what is left.
-from . import video, image, document, submission  # noqa: F401
+from . import archive, document, image, submission, video  # noqa: F401
 from . import catalogue  # noqa: F401  (must come last)
 from .base import RULES, Rule, Violation, rules_for
 

@@ -26,7 +26,8 @@ except ImportError as exc:
 
 #: Same length, so the same index (moov) size: only the media bytes differ. name -> (MB, bitrate).
 SIZED_SECONDS = 262.0
-SIZED = {"big-250MB.mp4": (250, "8M"), "small-25MB.mp4": (25, "750k")}
+SIZED = {"big-250MB.mp4": (250, "8M"), "small-25MB.mp4": (25, "750k"), "人工智能-280MB.mp4": (280, "9M")}
+ARCHIVES = 200  # small theme archives for the batch rows
 #: The 50-file folder: COPIES x each (label, videogen options); None = cut-off download.
 THEMES = ["助力双减", "人工智能", "逐梦航天", "美丽乡村"]
 VARIANTS = [("合格", {}), ("竖屏", {"rotation": 90}), ("4比3", {"width": 1440}),
@@ -92,6 +93,35 @@ def ensure_folder() -> Path:
     return folder
 
 
+def ensure_zip(video: Path) -> Path:
+    """The 280 MB clip stored (not deflated) in a theme zip, as `pack` writes it."""
+    import zipfile
+
+    path = OUT / "人工智能-280MB.zip"
+    if not path.is_file() or path.stat().st_size < video.stat().st_size:
+        print(f"making {path.name} ...", flush=True)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+            z.write(video, "人工智能.mp4")
+    return path
+
+
+def ensure_archives() -> Path:
+    """``bench/out/archives200``: 200 small theme zips, each holding one 61 s clip."""
+    import zipfile
+
+    folder = OUT / "archives200"
+    folder.mkdir(parents=True, exist_ok=True)
+    clip = OUT / "clip-61s.mp4"
+    if not clip.is_file():
+        videogen.make_video(clip, duration=61.0)
+    for i in range(ARCHIVES):
+        path = folder / f"学校{i + 1:03d}-{THEMES[i % 4]}.zip"
+        if not path.is_file():
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+                z.write(clip, f"学校{i + 1:03d}-{THEMES[i % 4]}.mp4")
+    return folder
+
+
 def ensure_big_docx() -> Path:
     """A case document holding 30 distinct JPEG photos of about 5 MB each (noise compresses badly)."""
     path = OUT / "case-30x5MB.docx"
@@ -139,12 +169,15 @@ def find_tools() -> tuple[str, str]:
     return str(kcsubmit), mediainfo
 
 
-def build_cases(kc: str, mi: str, sized: dict[str, str], folder: Path, big_docx: Path) -> list[Case]:
+def build_cases(kc: str, mi: str, sized: dict[str, str], folder: Path, big_docx: Path,
+                big_zip: Path, archives: Path) -> list[Case]:
     """Every command of the benchmark, with its reference and aim, in table order."""
     files = [str(p) for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
     findings = (0, 1)  # `kcsubmit check` exits 1 when a file has findings: a normal run
     cases = []
     for mb, file in sized.items():
+        if mb == "280":
+            continue
         cases += [
             Case(f"mi{mb}", f"mediainfo, {mb} MB", [mi, file]),
             Case(f"mij{mb}", f"mediainfo --Output=JSON, {mb} MB", [mi, "--Output=JSON", file]),
@@ -161,6 +194,15 @@ def build_cases(kc: str, mi: str, sized: dict[str, str], folder: Path, big_docx:
              ref="mi50", aim_ratio=1.2, ok_codes=findings),
         Case("kc50j2", f"kcsubmit check --jobs 2 DIR ({n} files)", [kc, "check", "--jobs", "2", str(folder)],
              ref="mi50", aim_ratio=1.2, ok_codes=findings),
+        Case("mp4280", "kcsubmit check, 280 MB mp4", [kc, "check", "-f", "json", sized["280"]], ok_codes=findings),
+        Case("zip280", "kcsubmit check, 280 MB zip holding it (stored)", [kc, "check", "-f", "json", str(big_zip)],
+             ref="mp4280", aim_ratio=1.2, ok_codes=findings),
+        Case("zip280mem", "  same, peak memory", [kc, "check", "-f", "json", str(big_zip)], aim_mib=150,
+             ok_codes=findings),
+        Case("arc200j1", f"kcsubmit check --jobs 1, {ARCHIVES} small zips", [kc, "check", "-j", "1", "-f", "json",
+             str(archives)], ok_codes=findings),
+        Case("arc200j2", f"kcsubmit check --jobs 2, {ARCHIVES} small zips", [kc, "check", "-j", "2", "-f", "json",
+             str(archives)], ref="arc200j1", ok_codes=findings),
         Case("docx30", f"kcsubmit check, .docx with 30 pictures ({big_docx.stat().st_size / 1e6:.0f} MB)",
              [kc, "check", str(big_docx)], aim_mib=300, ok_codes=findings),
         Case("true", "/bin/true (launcher floor)", [shutil.which("true") or "/bin/true"]),
@@ -303,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     kc, mi = find_tools()
     sized = {str(mb): str(ensure_sized(name, mb, rate)) for name, (mb, rate) in SIZED.items()}
-    cases = build_cases(kc, mi, sized, ensure_folder(), ensure_big_docx())
+    cases = build_cases(kc, mi, sized, ensure_folder(), ensure_big_docx(),
+                        ensure_zip(Path(sized["280"])), ensure_archives())
     info = machine()
     print("\n".join(f"{k}: {v}" for k, v in info), end="\n\n", flush=True)
     timings = {}

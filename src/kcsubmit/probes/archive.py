@@ -39,13 +39,16 @@ def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: 
     except OSError as exc:
         facts["damaged"] = exc.strerror or str(exc)
         return facts
-    facts["volume"] = _split_volume(path, facts["format"])
+    facts["volume"] = _split_volume(path)
     if facts["format"] == "unknown" or facts["size_bytes"] == 0:
         return facts
     try:
         reader = readers.open_reader(path, facts["format"])
     except ToolMissing:
         raise
+    except readers.VolumeError:
+        facts.update(volume=path.name, entries=0)
+        return facts
     except Exception as exc:  # noqa: BLE001 - any failure to open is damage (A008)
         facts.update(damaged=_reason(exc), entries=0, readable=_readable(path, facts["format"]))
         return facts
@@ -76,6 +79,8 @@ def _inspect(reader: Reader, path: Path, facts: dict[str, Any], limits: Mapping[
     )
     if facts["volume"] is None and facts["format"] == "zip":
         facts["volume"] = _zip_disk(path)
+    if facts["volume"] is None and getattr(reader, "is_volume", False):
+        facts["volume"] = path.name
     facts["bomb"] = _bomb(len(entries), unpacked, facts["ratio"], limits)
     if facts["bomb"]:
         return  # inspection stops: nothing is inflated
@@ -151,8 +156,11 @@ def _verify(reader: Reader, files: list[Entry]) -> str | None:
 
 def _children(reader: Reader, files: list[Entry], facts: dict[str, Any], limits: Mapping[str, Any],
               scratch: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """Probe each safe entry that is a video, document or picture; note nested archives."""
-    from . import document, image, video
+    """Probe each safe entry that is a video, document or picture; note nested archives.
+
+    The probes are imported when their kind is met: a zip of one video needs no python-docx.
+    """
+    from . import video
 
     skip = set(facts["encrypted"]) | {n for n, _ in facts["unsafe"]} | set(facts["junk"])
     children: list[tuple[str, str, dict[str, Any]]] = []
@@ -186,9 +194,13 @@ def _children(reader: Reader, files: list[Entry], facts: dict[str, Any], limits:
             facts_of = video.probe(target)
             facts_of["suffix"] = name.suffix
         elif found.kind == "document":
+            from . import document
+
             facts_of = document.probe(target, found.format)
             facts_of["suffix"] = name.suffix
         elif found.kind == "image":
+            from . import image
+
             data = target.read_bytes() if target.stat().st_size <= MAX_PICTURE else None
             facts_of = image.probe(name, data=data) if data is not None else image.probe(target)
         elif found.kind == "archive":
@@ -216,26 +228,9 @@ def _role(name: str, kinds: list[str], themes: tuple[str, ...]) -> str | None:
     return None
 
 
-def _split_volume(path: Path, fmt: str) -> str | None:
+def _split_volume(path: Path) -> str | None:
     """One volume of a split archive, by its name (作品.z01, 作品.zip.001, 作品.part2.rar)."""
-    if SPLIT_NAME.search(path.name):
-        return path.name
-    if fmt == "rar":
-        try:
-            import rarfile
-
-            with rarfile.RarFile(str(path)) as rar:
-                if len(rar.volumelist()) > 1 or _rar_is_volume(rar):
-                    return path.name
-        except Exception:  # noqa: BLE001 - a damaged rar is A008's business
-            return None
-    return None
-
-
-def _rar_is_volume(rar: Any) -> bool:
-    main = getattr(rar, "_main", None) or getattr(getattr(rar, "_file_parser", None), "_main", None)
-    flags = getattr(main, "flags", 0) or 0
-    return bool(flags & 0x0001)  # MHD_VOLUME (RAR 4) / VOLUME (RAR 5 main header)
+    return path.name if SPLIT_NAME.search(path.name) else None
 
 
 def _zip_disk(path: Path) -> str | None:

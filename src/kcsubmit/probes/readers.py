@@ -14,6 +14,7 @@ import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -91,14 +92,15 @@ class ZipReader(Reader):
     @staticmethod
     def _entry(info: zipfile.ZipInfo) -> Entry:
         mode = info.external_attr >> 16
-        utf8 = bool(info.flag_bits & UTF8_FLAG) or _has_unicode_path(info.extra)
-        raw = None if info.flag_bits & UTF8_FLAG else info.filename.encode("cp437", "replace")
+        flagged = bool(info.flag_bits & UTF8_FLAG)
+        raw = None if flagged else info.orig_filename.encode("cp437", "replace")
+        unicode_name = None if flagged or raw is None else _unicode_path(info.extra, raw)
         return Entry(
-            name=info.filename, size=info.file_size, packed=info.compress_size,
+            name=unicode_name or info.filename, size=info.file_size, packed=info.compress_size,
             is_dir=info.is_dir(), is_link=stat.S_ISLNK(mode),
             is_device=bool(mode) and (stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode)),
             encrypted=bool(info.flag_bits & ENCRYPTED_FLAG), stored=info.compress_type == zipfile.ZIP_STORED,
-            raw_name=raw, marked_utf8=utf8, handle=info,
+            raw_name=raw, marked_utf8=flagged or unicode_name is not None, handle=info,
         )
 
     def open(self, entry: Entry) -> IO[bytes]:
@@ -156,16 +158,26 @@ class _Window(io.RawIOBase):
         super().close()
 
 
-def _has_unicode_path(extra: bytes) -> bool:
-    """Whether an Info-ZIP Unicode Path extra field (0x7075) is present."""
+def _unicode_path(extra: bytes, raw_name: bytes) -> str | None:
+    """The UTF-8 name of an Info-ZIP Unicode Path extra field (0x7075), when it is there
+    and belongs to this entry's raw name (its CRC-32 matches), as modern unzip tools read it."""
     i = 0
     while i + 4 <= len(extra):
         tag = int.from_bytes(extra[i:i + 2], "little")
         size = int.from_bytes(extra[i + 2:i + 4], "little")
-        if tag == UNICODE_PATH_EXTRA:
-            return True
+        body = extra[i + 4:i + 4 + size]
+        if tag == UNICODE_PATH_EXTRA and len(body) >= 5 and body[0] == 1:
+            if int.from_bytes(body[1:5], "little") == zlib.crc32(raw_name):
+                try:
+                    return body[5:].decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
         i += 4 + size
-    return False
+    return None
+
+
+class VolumeError(Exception):
+    """A later volume of a multi-volume archive: it cannot be read alone (A010)."""
 
 
 class RarReader(Reader):
@@ -174,7 +186,25 @@ class RarReader(Reader):
     def __init__(self, path: Path) -> None:
         import rarfile
 
-        self.rar = rarfile.RarFile(str(path))
+        self.main_flags, self.ended = 0, False
+
+        def seen(header: Any) -> None:  # rarfile's view of every block header
+            if header.type == rarfile.RAR_BLOCK_MAIN:
+                self.main_flags = header.flags
+            elif header.type == rarfile.RAR_BLOCK_ENDARC:
+                self.ended = True
+
+        try:
+            self.rar = rarfile.RarFile(str(path), errors="strict", info_callback=seen)
+        except rarfile.NeedFirstVolume:
+            raise VolumeError(path.name) from None
+        if not self.ended:  # RAR 4 parses without its end block: cut short
+            self.rar.close()
+            raise rarfile.BadRarFile("the end-of-archive block is missing (truncated)")
+
+    @property
+    def is_volume(self) -> bool:
+        return bool(self.main_flags & 0x0001)  # MHD_VOLUME / RAR 5 main header VOLUME
 
     def entries(self) -> list[Entry]:
         return [
@@ -241,6 +271,8 @@ class SevenZipReader(Reader):
         pass  # py7zr checks CRCs while extracting; see test() in the probe
 
     def test(self) -> bool | None:
+        if self.archive.needs_password():
+            return None  # cannot be tested without the password: A003 says so
         try:
             return self.archive.testzip() is None
         except Exception:  # noqa: BLE001 - damaged

@@ -223,6 +223,18 @@ def test_encrypted_unsafe_nested_and_bomb_entries_are_not_inspected(crafted, cas
     assert inner == {}
 
 
+@pytest.mark.parametrize("case,fmt", [("targz.zip", "gzip"), ("text.zip", "unknown"),
+                                      ("encrypted-aes.7z", "7z"), ("zip-named.rar", "zip")])
+def test_format_is_named_by_content(crafted, case, fmt):
+    assert archive_result(crafted(case))[0].facts["format"] == fmt
+
+
+@pytest.mark.parametrize("case,variant", [("bomb.zip", "ratio"), ("many-entries.zip", "entries")])
+def test_a007_says_which_limit(crafted, case, variant):
+    (a007,) = archive_result(crafted(case))[0].findings
+    assert (a007.rule, a007.variant) == ("A007", variant)
+
+
 def test_a002_at_the_limit(crafted):
     path = crafted("人工智能.zip")
     size = path.stat().st_size

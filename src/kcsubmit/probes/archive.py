@@ -75,7 +75,8 @@ def _inspect(reader: Reader, path: Path, facts: dict[str, Any], limits: Mapping[
         encrypted=[e.name for e in files if e.encrypted],
         unsafe=[[e.name, why] for e in entries if (why := unsafe_reason(e))],
         junk=[e.name for e in entries if is_junk(e.name)],
-        non_utf8=[[e.name, _gbk(e)] for e in entries if not e.marked_utf8 and not e.name.isascii()],
+        non_utf8=[[_garbled(e), readers.guess_name(e.raw_name)] for e in entries
+                  if not e.marked_utf8 and e.raw_name and not e.raw_name.isascii()],
     )
     if facts["volume"] is None and facts["format"] == "zip":
         facts["volume"] = _zip_disk(path)
@@ -118,14 +119,9 @@ def is_junk(name: str) -> bool:
         or base.startswith("~$") or base.startswith("._")
 
 
-def _gbk(entry: Entry) -> str | None:
-    """The name a Chinese Windows zip tool meant: the raw bytes decoded as GBK, if clean."""
-    if entry.raw_name is None:
-        return None
-    try:
-        return entry.raw_name.decode("gbk")
-    except UnicodeDecodeError:
-        return None
+def _garbled(entry: Entry) -> str:
+    """The name as an unzip tool that follows the zip standard (CP437) shows it."""
+    return (entry.raw_name or b"").decode("cp437")
 
 
 def _bomb(entries: int, unpacked: int, ratio: float, limits: Mapping[str, Any]) -> str | None:

@@ -96,7 +96,8 @@ class ZipReader(Reader):
         raw = None if flagged else info.orig_filename.encode("cp437", "replace")
         unicode_name = None if flagged or raw is None else _unicode_path(info.extra, raw)
         return Entry(
-            name=unicode_name or info.filename, size=info.file_size, packed=info.compress_size,
+            name=unicode_name or (guess_name(raw) if raw else None) or info.filename,
+            size=info.file_size, packed=info.compress_size,
             is_dir=info.is_dir(), is_link=stat.S_ISLNK(mode),
             is_device=bool(mode) and (stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode)),
             encrypted=bool(info.flag_bits & ENCRYPTED_FLAG), stored=info.compress_type == zipfile.ZIP_STORED,
@@ -156,6 +157,19 @@ class _Window(io.RawIOBase):
     def close(self) -> None:
         self.file.close()
         super().close()
+
+
+def guess_name(raw: bytes) -> str | None:
+    """What an unflagged non-ASCII name meant: UTF-8 when the bytes are valid UTF-8 (zips
+    made on a Mac), else GBK when they decode cleanly (Chinese Windows), else None."""
+    if raw.isascii():
+        return None
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _unicode_path(extra: bytes, raw_name: bytes) -> str | None:

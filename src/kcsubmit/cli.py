@@ -92,6 +92,47 @@ def check(
     raise typer.Exit(report.exit_code(strict))
 
 
+FitOpt = Annotated[str, typer.Option("--fit", help="pad|crop|blur|stretch: how another shape reaches 16:9 or 4:3.")]
+
+
+@app.command("fix")
+def fix_command(
+    paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders or a kcsubmit.toml; default: the current folder.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the repaired copies.")] = Path("fixed"),
+    fit: FitOpt = "pad",
+    trim: Annotated[bool, typer.Option("--trim", help="Cut a video longer than the maximum (1 s fade-out).")] = False,
+    encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
+    rules: CheckRulesOpt = None,
+    lang: LangOpt = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
+) -> None:
+    """Write repaired copies into a folder (default ./fixed); the originals are never changed.
+
+    Every copy is checked again; the table shows each file before and after, and
+    what is left to do by hand.
+
+    Example:  kcsubmit fix 视频/ -o 修复后 --fit blur
+    """
+    from . import fix as fixing
+    from .fixers import ENCODERS, FITS, FixOptions
+    from .reporters import Options
+    from .reporters.text import render_fix
+
+    if fit not in FITS:
+        raise UsageError(f"--fit must be one of {', '.join(FITS)}", key="bad_choice", option="--fit", choices="|".join(FITS))
+    if encoder not in ENCODERS:
+        raise UsageError(f"--encoder must be one of {', '.join(ENCODERS)}", key="bad_choice", option="--encoder",
+                         choices="|".join(ENCODERS))
+    language = _lang(lang)
+    targets = [str(p) for p in paths] if paths else ["."]
+    with _fix_progress() as (on_file, on_fraction):
+        result = fixing.fix(targets, output, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder,
+                                                                            progress=on_fraction), on_file=on_file)
+    color = not no_color and "NO_COLOR" not in os.environ
+    render_fix(result, sys.stdout, Options(lang=language, color=color, target=str(output)))
+    raise typer.Exit(result.exit_code())
+
+
 @app.command("rules")
 def list_rules(
     rules: RulesOpt = "2023",
@@ -219,6 +260,39 @@ class _progress:
             self.bar.stop()
 
 
+class _fix_progress:
+    """A progress bar per file with the ETA from ffmpeg's own progress (terminals only)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not sys.stderr.isatty():
+            return (None, None)
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.start()
+        state = {"task": None}
+
+        def on_file(path: str, index: int, total: int) -> None:
+            if state["task"] is not None:
+                self.bar.remove_task(state["task"])
+            state["task"] = self.bar.add_task(f"[{index + 1}/{total}] {path[-40:]}", total=1.0)
+
+        def on_fraction(done: float) -> None:
+            if state["task"] is not None:
+                self.bar.update(state["task"], completed=done)
+
+        return (on_file, on_fraction)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def _emit(render, report, options, output: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
     """Write the report to stdout, or to FILE under a temporary name renamed when complete."""
     if output is None:
@@ -262,7 +336,13 @@ def run(argv: Optional[List[str]] = None) -> None:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
         code = 2
+    if code == INTERRUPTED:  # Typer turns Ctrl-C into 130; the contract says 2
+        _fail("interrupted / 已中断")
+        code = 2
     sys.exit(code if isinstance(code, int) else 0)
+
+
+INTERRUPTED = 130
 
 
 def _fail(message: str) -> None:

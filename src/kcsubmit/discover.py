@@ -149,10 +149,14 @@ class Target:
     detected: Detected
 
 
-def collect(paths: Iterable[str | Path]) -> list[Target]:
-    """Every file under the given paths, in a stable order; a missing path is a UsageError."""
+def collect(paths: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Target]:
+    """Every file under the given paths, in a stable order; a missing path is a UsageError.
+
+    Files under a folder of ``exclude`` are left out (``fix`` and ``pack`` write there).
+    """
     targets: list[Target] = []
     seen: set[Path] = set()
+    skip = [p.resolve() for p in exclude]
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -162,7 +166,7 @@ def collect(paths: Iterable[str | Path]) -> list[Target]:
         files = [path] if not path.is_dir() else _walk(path)
         for file in files:
             key = file.resolve()
-            if key in seen:
+            if key in seen or any(key.is_relative_to(folder) for folder in skip):
                 continue
             seen.add(key)
             targets.append(Target(file, str(file), _safe_sniff(file)))

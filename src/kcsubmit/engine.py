@@ -58,23 +58,22 @@ def check(
     jobs: int = 1,
     on_file: Callable[[FileResult], None] | None = None,
     for_pack: bool = False,
+    exclude: Iterable[Path] = (),
 ) -> Report:
     """Inspect files, folders or a manifest against a rules profile and return the Report.
 
     One folder or one manifest is a submission and is also judged as a whole
     (S rules); ``rules=None`` takes the manifest's profile, else ``2023``.
     ``on_file`` is called after each file (the CLI moves its progress bar with it).
+    Folders in ``exclude`` are not walked (``fix`` writes its outputs there).
     """
     paths = [str(p) for p in paths] or ["."]
     submission = find_submission(paths)
-    if isinstance(rules, Profile):
-        profile = rules
-    else:
-        profile = load(rules or _manifest_rules(submission) or "2023")
+    profile = profile_for(submission, rules)
     if submission is not None:
-        targets = discover.collect([str(e.path) for e in submission.entries])
+        targets = discover.collect([str(e.path) for e in submission.entries], exclude)
     else:
-        targets = discover.collect(paths)
+        targets = discover.collect(paths, exclude)
         # A folder of loose videos or documents is one studio's submission; a folder of
         # archives only is a batch (a reviewer's downloads), judged file by file.
         loose = any(t.detected.kind in ("video", "document") for t in targets)
@@ -139,6 +138,13 @@ def find_submission(paths: list[str]) -> manifest.Submission | None:
         return None
     found = manifest.find_manifest(Path(paths[0]))
     return manifest.load(found) if found is not None else None
+
+
+def profile_for(submission: manifest.Submission | None, rules: str | Path | Profile | None) -> Profile:
+    """The profile asked for, else the manifest's, else 2023."""
+    if isinstance(rules, Profile):
+        return rules
+    return load(rules or _manifest_rules(submission) or "2023")
 
 
 def _manifest_rules(submission: manifest.Submission | None) -> str | None:

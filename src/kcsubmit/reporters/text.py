@@ -121,3 +121,37 @@ def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
     if facts.get("size_bytes") is not None:
         parts.append(Bytes(facts["size_bytes"]).render(lang))
     return " · ".join(parts)
+
+
+def render_fix(report: Any, out: TextIO, options: Options) -> None:
+    """``kcsubmit fix``: one row per file (before → after), then what is left to do by hand."""
+    lang = options.lang
+    console = make_console(out, options.color)
+    table = Table(title=ui("fix_title", lang, folder=report.out_dir), title_justify="left", show_lines=True)
+    for key in ("fix_col_file", "fix_col_action", "fix_col_before", "fix_col_after", "fix_col_output"):
+        table.add_column(ui(key, lang), overflow="fold")
+    for f in report.files:
+        action = Text(ui(f"fix_{f.action}", lang) if f.action != "failed" else ui("fix_failed", lang),
+                      style="red" if f.error else "green")
+        if f.details:
+            action.append("\n" + "\n".join(f.details), style="dim")
+        after = _rules(f.after) if f.output else Text(f.error or "", style="red")
+        table.add_row(f.source, action, _rules(f.before), after, f.output or "—")
+    console.print(table)
+    left = [(f, x) for f in report.files for x in f.remaining]
+    if left:
+        console.print(Text(ui("fix_left", lang), style="bold"))
+        for f, finding in left:
+            console.print(Text(f"{MARK[finding.severity]} {finding.rule} {f.output or f.source}: ", style=STYLE[finding.severity])
+                          + Text(f"{finding_message(finding, lang)}\n   → {finding_next(finding, lang)}"), soft_wrap=True)
+    console.print(Text(ui("fix_ok" if report.ok else "fix_not_ok", lang, folder=report.out_dir),
+                       style="bold green" if report.ok else "bold red"))
+
+
+def _rules(findings: Any) -> Text:
+    if not findings:
+        return Text("✓", style="green")
+    text = Text()
+    for i, f in enumerate(sorted(findings, key=lambda x: (x.severity.rank, x.rule))):
+        text.append(("" if i == 0 else " ") + f.rule, style=STYLE[f.severity])
+    return text

@@ -1,0 +1,119 @@
+"""The only place that starts ffmpeg: locate it, run it with progress, stop it, explain failures.
+
+The binary is the static ffmpeg inside the ``imageio-ffmpeg`` wheel (libx264,
+and NVENC/QSV/AMF where the machine has them): nothing to install by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from .errors import KcsubmitError, ToolMissing
+
+HARDWARE = ("h264_nvenc", "h264_qsv", "h264_amf", "h264_videotoolbox")
+
+
+class FfmpegError(KcsubmitError):
+    """ffmpeg failed; the message ends with the last lines it printed."""
+
+
+@lru_cache(maxsize=1)
+def exe() -> str:
+    """The ffmpeg binary: ``KCSUBMIT_FFMPEG`` if set, else the one bundled with imageio-ffmpeg."""
+    override = os.environ.get("KCSUBMIT_FFMPEG")
+    if override:
+        return override
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # noqa: BLE001 - a broken wheel or unsupported platform
+        raise ToolMissing(f"ffmpeg is not available ({exc}): pip install --force-reinstall imageio-ffmpeg",
+                          key="ffmpeg_missing") from None
+
+
+@lru_cache(maxsize=1)
+def encoders() -> frozenset[str]:
+    """Names of the video encoders this ffmpeg was built with."""
+    out = subprocess.run([exe(), "-hide_banner", "-encoders"], capture_output=True, text=True,
+                         errors="replace", timeout=30).stdout
+    return frozenset(line.split()[1] for line in out.splitlines() if line.startswith(" V") and len(line.split()) > 1)
+
+
+@lru_cache(maxsize=None)
+def encoder_works(name: str) -> bool:
+    """A one-second test encode: a hardware encoder is listed even where no such hardware is."""
+    if name not in encoders():
+        return False
+    args = [exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+            "testsrc2=size=1920x1080:rate=25", "-t", "1", "-pix_fmt", "yuv420p", "-c:v", name, "-f", "null", "-"]
+    try:
+        return subprocess.run(args, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def choose_encoder(wanted: str) -> str:
+    """``auto``: the first hardware H.264 encoder that passes a test encode, else libx264."""
+    if wanted != "auto":
+        if wanted != "libx264" and not encoder_works(wanted):
+            raise ToolMissing(f"the encoder {wanted} does not work on this machine; use --encoder auto or libx264",
+                              key="encoder_unusable", encoder=wanted)
+        return wanted
+    return next((name for name in HARDWARE if encoder_works(name)), "libx264")
+
+
+def run(args: Sequence[str], duration_s: float | None = None,
+        progress: Callable[[float], None] | None = None) -> None:
+    """Run ffmpeg with ``args`` (inputs, filters, output); report the fraction done.
+
+    Interrupted (Ctrl-C, SIGTERM), ffmpeg is stopped before the exception goes on,
+    so the caller can remove its unfinished output. On Linux ffmpeg also dies with
+    this process if it is killed outright.
+    """
+    command = [exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
+               "-progress", "pipe:1", *args]
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors,
+                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        try:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                line = raw.decode("ascii", "replace").strip()
+                if progress and duration_s and line.startswith("out_time_us="):
+                    value = line.split("=", 1)[1]
+                    if value.isdigit():
+                        progress(min(1.0, int(value) / 1e6 / duration_s))
+            code = proc.wait()
+        except BaseException:
+            _stop(proc)
+            raise
+        if code != 0:
+            errors.seek(0)
+            tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise FfmpegError(f"ffmpeg failed (exit {code}): {' / '.join(tail) or 'no message'}",
+                              key="ffmpeg_failed", code=code, detail=" / ".join(tail))
+    if progress:
+        progress(1.0)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()  # not terminate(): ffmpeg would finish writing a file we are about to delete
+    proc.wait()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: SIGKILL ffmpeg when kcsubmit dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass

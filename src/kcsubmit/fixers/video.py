@@ -1,0 +1,173 @@
+"""The video fixer: one ffmpeg run per file, planned from the findings.
+
+- Only the container or the index is wrong (V001 with H.264/AAC inside, V010):
+  stream copy into MP4 with ``+faststart``; nothing is re-encoded.
+- Only the audio is wrong (V009 not AAC): the video is copied, the audio encoded.
+- Anything about the picture (V003 V004 V007 V008 V011 V012 V013, V006 with
+  ``--trim``): transcode to H.264 High yuv420p + AAC 48 kHz, ``+faststart``;
+  upright (ffmpeg applies the rotation), square pixels, 1920x1080 by ``fit``,
+  ``bwdif`` for interlaced video, a constant frame rate.
+- Size: quality-based (CRF) with a VBV cap computed from the archive limit and
+  the duration, so the result fits; checked afterwards, and encoded once more
+  in two passes at a lower target if it still does not fit.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .. import ffmpeg
+from ..models import FileResult
+from ..profile import Profile
+from . import FixOptions, Outcome
+
+PICTURE_RULES = {"V003", "V004", "V007", "V008", "V011", "V012", "V013"}
+STANDARD_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 50.0, 60000 / 1001, 60.0)
+AUDIO_BITRATE = 192_000
+SAFETY = 0.95  # of the limit, for the container and the encoder's misses
+PRESET = "veryfast"  # chosen from bench/: see docs/benchmarks.md
+CRF = 20
+
+
+@dataclass
+class Plan:
+    """The ffmpeg arguments of one run, and what they do in words."""
+
+    args: list[str] = field(default_factory=list)
+    action: str = "remuxed"
+    details: list[str] = field(default_factory=list)
+
+
+def plan(src: Path, facts: Mapping[str, Any], rules: set[str], profile: Profile,
+         options: FixOptions, encoder: str, video_bitrate: int | None = None) -> Plan:
+    """The ffmpeg arguments (all but the output) that repair ``rules`` of the video at ``src``."""
+    video = profile.video
+    duration = float(facts.get("duration_s") or 0)
+    trim = options.trim and "V006" in rules
+    out_duration = min(duration, video["max_duration_s"]) if trim else duration
+    picture = bool(rules & PICTURE_RULES) or trim
+    audio_bad = facts.get("audio_codec") not in (None, *video["audio_codecs"])
+    p = Plan(args=["-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-dn", "-sn", "-map_metadata", "-1"])
+    if trim:
+        p.args += ["-t", f"{out_duration:.3f}"]
+        p.details.append(f"trim {duration:.1f} s → {out_duration:.1f} s, 1 s fade-out")
+    if picture:
+        p.action = "transcoded"
+        p.args += ["-vf", _filters(facts, rules, profile, options.fit, out_duration if trim else None, p.details)]
+        p.args += _video_codec(encoder, _video_rate(facts, profile, out_duration, video_bitrate))
+        p.args += ["-r", _rate(facts.get("frame_rate"), profile), "-fps_mode", "cfr"]
+        p.details.append(f"H.264 ({encoder})")
+    else:
+        p.args += ["-c:v", "copy"]
+    if picture or audio_bad:
+        p.args += ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ar", "48000", "-ac", "2"]
+        if trim:
+            p.args += ["-af", f"afade=t=out:st={max(0.0, out_duration - 1):.3f}:d=1"]
+        if audio_bad:
+            p.details.append(f"audio {facts.get('audio_codec')} → AAC")
+            p.action = "transcoded" if picture else "audio"
+    else:
+        p.args += ["-c:a", "copy"]
+    if p.action == "remuxed":
+        moved = "QuickTime → MP4, " if facts.get("container") == "QuickTime" else ""
+        p.details.append(f"{moved}moov moved to the front (stream copy)")
+    return p
+
+
+def _mp4(target: Path) -> list[str]:
+    return ["-movflags", "+faststart", "-f", "mp4", str(target)]
+
+
+def _filters(facts: Mapping[str, Any], rules: set[str], profile: Profile, fit: str,
+             trim_at: float | None, details: list[str]) -> str:
+    w, h = profile.video["width"], profile.video["height"]
+    steps = []
+    if "V007" in rules:
+        steps.append("bwdif=mode=send_frame")
+        details.append(f"deinterlace ({facts.get('scan_type')})")
+    steps.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")  # square pixels first
+    shown = f"{facts.get('display_width')}x{facts.get('display_height')}"
+    if fit == "crop":
+        steps.append(f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}")
+    elif fit == "stretch":
+        steps.append(f"scale={w}:{h}")
+    elif fit == "blur":
+        steps.append(f"split[bg][fg];[bg]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+                     f"boxblur=luma_radius=min(h\\,w)/20:luma_power=2[bg];"
+                     f"[fg]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2[fg];"
+                     f"[bg][fg]overlay=(W-w)/2:(H-h)/2")
+    else:
+        steps.append(f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+                     f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black")
+    if shown != f"{w}x{h}":
+        details.append(f"{shown} → {w}x{h} ({fit})")
+    steps.append("setsar=1")
+    if trim_at is not None:
+        steps.append(f"fade=t=out:st={max(0.0, trim_at - 1):.3f}:d=1")
+    steps.append("format=yuv420p")
+    return ",".join(steps)
+
+
+def _rate(fps: float | None, profile: Profile) -> str:
+    """The source's frame rate when it is 24–60 fps (as the nearest standard rate), else 25."""
+    low, high = profile.video["min_fps"], profile.video["max_fps"]
+    if not fps or not low <= fps <= high:
+        return "25"
+    best = min(STANDARD_RATES, key=lambda r: abs(r - fps))
+    return {24000 / 1001: "24000/1001", 30000 / 1001: "30000/1001", 60000 / 1001: "60000/1001"}.get(best, f"{best:g}")
+
+
+def _video_rate(facts: Mapping[str, Any], profile: Profile, duration: float, forced: int | None) -> int:
+    """The highest video bitrate that keeps the file under the archive limit."""
+    if forced:
+        return forced
+    budget = profile.archive["max_bytes"] * SAFETY * 8 / max(duration, 1.0)
+    return int(max(500_000, budget - AUDIO_BITRATE))
+
+
+def _video_codec(encoder: str, cap: int) -> list[str]:
+    common = ["-pix_fmt", "yuv420p", "-maxrate", str(cap), "-bufsize", str(cap * 2)]
+    if encoder == "libx264":
+        return ["-c:v", "libx264", "-preset", PRESET, "-profile:v", "high", "-crf", str(CRF), *common]
+    if encoder == "h264_nvenc":
+        return ["-c:v", encoder, "-profile:v", "high", "-rc", "vbr", "-cq", "23", *common]
+    if encoder == "h264_qsv":
+        return ["-c:v", encoder, "-profile:v", "high", "-global_quality", "23", *common]
+    return ["-c:v", encoder, "-profile:v", "high", "-b:v", str(int(cap * 0.8)), *common]
+
+
+def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: FixOptions) -> Outcome:
+    """Repair the video at ``src`` into ``target`` (MP4) in one ffmpeg run; retry once if too big."""
+    facts = result.facts
+    rules = {f.rule for f in result.findings if f.fixable}
+    encoder = ffmpeg.choose_encoder(options.encoder) if rules & PICTURE_RULES or options.trim else "libx264"
+    first = plan(src, facts, rules, profile, options, encoder)
+    duration = float(facts.get("duration_s") or 0) or None
+    ffmpeg.run(first.args + _mp4(target), duration, options.progress)
+    limit = profile.archive["max_bytes"]
+    size = os.path.getsize(target)
+    if size + 1024 >= limit and duration:
+        # Missed the limit: two passes at an average bitrate below what would have fitted.
+        rate = int((limit * SAFETY * 8 / duration - AUDIO_BITRATE) * 0.9)
+        again = plan(src, facts, rules | {"V012"}, profile, options, "libx264", video_bitrate=rate)
+        args = _average_bitrate(again.args, rate)
+        with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch:
+            log = str(Path(scratch) / "x264")
+            ffmpeg.run(args + ["-pass", "1", "-passlogfile", log, "-an", "-f", "null", os.devnull],
+                       duration, options.progress)
+            ffmpeg.run(args + ["-pass", "2", "-passlogfile", log] + _mp4(target), duration, options.progress)
+        first.details.append(f"two passes at {rate // 1000} kb/s to fit")
+    return Outcome(first.action, tuple(first.details))
+
+
+def _average_bitrate(args: list[str], rate: int) -> list[str]:
+    """The same run at an average bitrate instead of a constant quality (for two passes)."""
+    out = list(args)
+    if "-crf" in out:
+        i = out.index("-crf")
+        out[i:i + 2] = ["-b:v", str(rate)]
+    return out

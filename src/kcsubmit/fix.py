@@ -21,7 +21,7 @@ from .profile import Profile
 
 # kind → (fixer module, suffix of the repaired file)
 FIXERS = {"video": ("kcsubmit.fixers.video", ".mp4"), "image": ("kcsubmit.fixers.image", ".jpg"),
-          "document": ("kcsubmit.fixers.document", ".docx")}
+          "document": ("kcsubmit.fixers.document", ".docx"), "archive": ("kcsubmit.fixers.archive", ".zip")}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,79 @@
+"""The archive fixer: repack a zip, rar, 7z or tar into a clean zip, fixing what is inside.
+
+Entries are copied one at a time into a private folder (under generated names,
+with the same byte caps as ``check``), each checked and, when it breaks a
+fixable rule, repaired by the fixer of its kind; then they are written to a new
+zip with UTF-8 names (and the flag), media stored rather than deflated again.
+Junk, unsafe, encrypted, link and device entries are left out.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from importlib import import_module
+from pathlib import Path, PurePosixPath
+
+from .. import engine
+from ..models import FileResult
+from ..probes import readers
+from ..probes.archive import is_junk, unsafe_reason
+from ..profile import Profile
+from . import FixOptions, Outcome
+
+# kind → (fixer module, suffix of the repaired file); archives inside are kept as they are.
+INNER = {"video": ("kcsubmit.fixers.video", ".mp4"), "image": ("kcsubmit.fixers.image", ".jpg"),
+         "document": ("kcsubmit.fixers.document", ".docx")}
+STORED = {".mp4", ".mov", ".m4v", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".rar", ".7z", ".gz"}
+
+
+def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: FixOptions) -> Outcome:
+    fmt = result.facts.get("format") or "zip"
+    details: list[str] = [] if fmt == "zip" else [f"{fmt} → zip"]
+    reader = readers.open_reader(src, fmt)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch, \
+                zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            budget = profile.archive["max_unpacked_bytes"]
+            for number, entry in enumerate(reader.entries()):
+                if entry.is_dir:
+                    continue
+                if is_junk(entry.name) or unsafe_reason(entry) or entry.encrypted:
+                    details.append(f"left out {entry.name}")
+                    continue
+                name = PurePosixPath(entry.name.replace("\\", "/"))
+                copy = Path(scratch) / f"entry-{number:05d}{name.suffix.lower()[:10]}"
+                reader.copy(entry, copy, cap=min(budget, entry.size + 1 if entry.size else budget))
+                budget -= copy.stat().st_size
+                data, new_name = _repaired(copy, name, profile, options, details)
+                info = zipfile.ZipInfo(str(new_name), date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_STORED if new_name.suffix.lower() in STORED else zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                with open(data, "rb") as stream, out.open(info, "w", force_zip64=True) as sink:
+                    while chunk := stream.read(readers.CHUNK):
+                        sink.write(chunk)
+                copy.unlink(missing_ok=True)
+                data.unlink(missing_ok=True)
+    finally:
+        reader.close()
+    if result.facts.get("non_utf8"):
+        details.append("names written as UTF-8")
+    return Outcome("repacked", tuple(details))
+
+
+def _repaired(copy: Path, name: PurePosixPath, profile: Profile, options: FixOptions,
+              details: list[str]) -> tuple[Path, PurePosixPath]:
+    """The entry's file as it goes into the new zip: repaired when it breaks a fixable rule."""
+    report = engine.check([copy], rules=profile)
+    top = report.files[0] if report.files else None
+    if top is None or top.kind not in INNER:
+        return copy, name
+    inside = [f for r in report.files[1:] for f in r.findings]
+    if not any(f.fixable and (f.rule != "V006" or options.trim) for f in (*top.findings, *inside)):
+        return copy, name
+    module, suffix = INNER[top.kind]
+    fixed = copy.with_name(copy.stem + "-fixed" + suffix)
+    outcome = import_module(module).fix(copy, top, profile, fixed, options)
+    new_name = name.with_suffix(suffix)
+    details.append(f"{name} → {new_name} ({outcome.action})")
+    return fixed, new_name

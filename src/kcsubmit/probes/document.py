@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,9 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
     if fmt != "docx":
         if fmt in ("Word 97-2003", "WPS") and _encrypted_ole(path):
             facts.update(format="docx", encrypted=True, open_error="password protected")
-        facts["converter"] = shutil.which("soffice") or shutil.which("libreoffice")
+        from ..fixers.document import find_soffice  # the same search fix uses: PATH and the usual folders
+
+        facts["converter"] = find_soffice()
         return facts
     problem = _package_problem(path)
     if problem:
@@ -117,7 +118,7 @@ def _markup(document: Any) -> dict[str, Any]:
     return {"revisions": revisions, "comments": comments}
 
 
-def _picture_ids(body: Any) -> list[str]:
+def picture_ids(body: Any) -> list[str]:
     """Relationship IDs of every picture reference, in document order.
 
     ``mc:Fallback`` repeats the ``mc:Choice`` content for old readers: skipped.
@@ -140,7 +141,7 @@ def _pictures(document: Any) -> dict[str, Any]:
     refs = 0
     repeated: list[str] = []
     children = []
-    for rid in _picture_ids(part.element):
+    for rid in picture_ids(part.element):
         rel = part.rels.get(rid)
         if rel is None or rel.is_external:
             continue

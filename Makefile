@@ -32,7 +32,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --write-docs
+	$(BIN)/python bench/fix.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist src/*.egg-info

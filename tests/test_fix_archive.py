@@ -74,3 +74,13 @@ def test_video_inside_is_repaired(tmp_path, make_video):
     assert rules_everywhere(out) == set()
     with zipfile.ZipFile(out) as z:
         assert z.namelist() == ["人工智能.mp4"]
+
+
+def test_archive_over_the_limit_is_refitted(tmp_path, make_video):
+    big = make_video("big.mp4", bitrate="8M").read_bytes()
+    tight = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5, max_bytes=int(len(big) * 0.7)), "<t>")
+    src = archivegen.zip_of(tmp_path / "人工智能.zip", {"人工智能.mp4": big})
+    assert "A002" in {f.rule for f in check([src], rules=tight).files[0].findings}
+    done, = fix([src], tmp_path / "out", rules=tight, options=FixOptions(encoder="libx264")).files
+    assert done.action == "repacked" and done.after == ()
+    assert Path(done.output).stat().st_size < len(big) * 0.7

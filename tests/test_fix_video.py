@@ -157,3 +157,22 @@ def test_killing_fix_mid_transcode_leaves_no_output(tmp_path, make_video, sig):
         assert code == 2 and b"Traceback" not in proc.stderr.read()
         assert list(out.iterdir()) == []
     assert sha(src) == before
+
+
+def test_fix_command_table_and_exit_codes(tmp_path, make_video):
+    from test_cli import kcsubmit
+
+    rules = tmp_path / "short.toml"
+    rules.write_text(profile_text(min_duration_s=2, max_duration_s=5), encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "人工智能.mov").write_bytes(make_video("quicktime.mov").read_bytes())
+    proc = kcsubmit("fix", str(folder), "-o", str(tmp_path / "out"), "--rules", str(rules))
+    assert proc.returncode == 0, proc.stderr
+    assert "修复前" in proc.stdout and "V001" in proc.stdout and "全部修复完成" in proc.stdout
+    assert (tmp_path / "out" / "人工智能.mp4").is_file()
+    (folder / "太短.mp4").write_bytes(make_video("short.mp4", duration=1).read_bytes())
+    proc = kcsubmit("fix", str(folder), "-o", str(tmp_path / "out"), "--rules", str(rules))
+    assert proc.returncode == 1 and "V005" in proc.stdout and "还需要你手动处理" in proc.stdout
+    bad = kcsubmit("fix", str(folder), "--fit", "zoom")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

@@ -27,6 +27,8 @@ demo: $(VENV)/.installed
 	$(BIN)/python fixtures/make_demo.py $(DEMO)
 	@# The demo is broken on purpose: exit 1 (findings) is the expected outcome, 2 is a failure.
 	$(BIN)/kcsubmit check $(DEMO) || test $$? -eq 1
+	@# Then what a teacher does next: repair and pack, from broken sources to archives that pass.
+	$(BIN)/kcsubmit pack $(DEMO) --fix -o fixtures/dist
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
@@ -34,6 +36,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --write-docs
 	$(BIN)/python bench/fix.py
+	$(BIN)/python bench/pack.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) build dist src/*.egg-info
+	rm -rf $(VENV) $(DEMO) fixtures/dist build dist src/*.egg-info

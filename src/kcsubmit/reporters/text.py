@@ -123,12 +123,17 @@ def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
     return " · ".join(parts)
 
 
-def render_fix(report: Any, out: TextIO, options: Options) -> None:
-    """``kcsubmit fix``: one row per file (before → after), then what is left to do by hand."""
+def render_fix(report: Any, out: TextIO, options: Options, within_pack: bool = False) -> None:
+    """``kcsubmit fix``: one row per file (before → after), then what is left to do by hand.
+
+    ``within_pack``: the copies sit in pack's work folder, so their paths are not shown.
+    """
     lang = options.lang
     console = make_console(out, options.color)
-    table = Table(title=ui("fix_title", lang, folder=report.out_dir), title_justify="left", show_lines=True)
-    for key in ("fix_col_file", "fix_col_action", "fix_col_before", "fix_col_after", "fix_col_output"):
+    title = ui("pack_fix_title", lang) if within_pack else ui("fix_title", lang, folder=report.out_dir)
+    table = Table(title=title, title_justify="left", show_lines=True)
+    columns = ("fix_col_file", "fix_col_action", "fix_col_before", "fix_col_after")
+    for key in columns if within_pack else (*columns, "fix_col_output"):
         table.add_column(ui(key, lang), overflow="fold")
     for f in report.files:
         action = Text(ui(f"fix_{f.action}", lang) if f.action != "failed" else ui("fix_failed", lang),
@@ -136,8 +141,11 @@ def render_fix(report: Any, out: TextIO, options: Options) -> None:
         if f.details:
             action.append("\n" + "\n".join(f.details), style="dim")
         after = _rules(f.after) if f.output else Text(f.error or "", style="red")
-        table.add_row(f.source, action, _rules(f.before), after, f.output or "—")
+        cells = [f.source, action, _rules(f.before), after]
+        table.add_row(*(cells if within_pack else [*cells, f.output or "—"]))
     console.print(table)
+    if within_pack:
+        return
     left = [(f, x) for f in report.files for x in f.remaining]
     if left:
         console.print(Text(ui("fix_left", lang), style="bold"))
@@ -155,3 +163,43 @@ def _rules(findings: Any) -> Text:
     for i, f in enumerate(sorted(findings, key=lambda x: (x.severity.rank, x.rule))):
         text.append(("" if i == 0 else " ") + f.rule, style=STYLE[f.severity])
     return text
+
+
+def render_pack(report: Any, out: TextIO, options: Options) -> None:
+    """``kcsubmit pack``: what was fixed, what blocks, or the archives with their sizes and sha256."""
+    lang = options.lang
+    console = make_console(out, options.color)
+    if report.fixed is not None:
+        render_fix(report.fixed, out, options, within_pack=True)
+        console.print()
+    if not report.ok:
+        console.print(Text(ui("pack_refused", lang), style="bold red"))
+        for path, reason in report.failures:
+            console.print(Text(f"✗ {path}: {reason}", style="red"), soft_wrap=True)
+        for path, finding in report.blocking:
+            step = ui("pack_try_fix", lang, target=options.target) if finding.fixable and report.fixed is None \
+                else finding_next(finding, lang)
+            console.print(Text(f"{MARK[finding.severity]} {finding.rule} {path}: ", style=STYLE[finding.severity])
+                          + Text(f"{finding_message(finding, lang)}\n   → {step}"), soft_wrap=True)
+        return
+    limit = report.limit
+    rows = report.archives or report.plan
+    title = ui("pack_plan" if report.dry_run else "pack_title", lang, folder=report.out_dir)
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for key in ("pack_col_archive", "pack_col_theme", "pack_col_size", "pack_col_sha256", "pack_col_verdict",
+                "pack_col_upload"):
+        table.add_column(ui(key, lang), overflow="fold")
+    for row in rows:
+        size = row.size
+        theme = row.theme or ui("upload_case", lang)
+        name = getattr(row, "path", None) or row.name
+        entries = getattr(row, "entries", ())
+        if entries and isinstance(entries[0], tuple):
+            entries = tuple(e for e, _ in entries)
+        upload = ui("pack_upload_theme", lang, theme=row.theme) if row.theme else ui("pack_upload_case", lang)
+        verdict = Text("—" if report.dry_run else ui("pack_ok", lang), style="green")
+        table.add_row(Text(name) + Text("\n" + "\n".join(entries), style="dim"), theme,
+                      f"{size / 1e6:.1f} MB\n{size / limit:.1%}", getattr(row, "sha256", "—")[:16], verdict, upload)
+    console.print(table)
+    if not report.dry_run:
+        console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir), style="bold green"))

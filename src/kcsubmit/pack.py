@@ -1,0 +1,215 @@
+"""pack(): build, verify and publish the upload archives of a submission (SPEC §5).
+
+Check first (with ``fix``: repair copies into a private work folder first); while
+any error finding remains, write nothing. Otherwise write every archive under a
+temporary name in the output folder, re-open it, test every CRC, check it with
+every A rule and the rules of its contents, and only when all of them pass,
+rename them to their final names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import engine, manifest
+from .errors import KcsubmitError, UsageError
+from .fix import FixReport, fix as run_fix
+from .fixers import FixOptions
+from .models import Finding, Severity
+from .profile import Profile
+from .zipwrite import write_zip
+
+CASE_THEME = "优秀案例"
+
+
+@dataclass(frozen=True)
+class Planned:
+    name: str  # the archive's file name
+    theme: str | None  # None for the case archive
+    entries: tuple[tuple[str, Path], ...]  # (name in the archive, file)
+
+    @property
+    def size(self) -> int:
+        return sum(p.stat().st_size for _, p in self.entries)
+
+
+@dataclass(frozen=True)
+class Packed:
+    path: str
+    theme: str | None
+    size: int
+    sha256: str
+    entries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackReport:
+    out_dir: str
+    limit: int
+    blocking: tuple[tuple[str, Finding], ...] = ()  # what stops the packing, where
+    failures: tuple[tuple[str, str], ...] = ()  # files fix could not repair, and why
+    plan: tuple[Planned, ...] = ()
+    archives: tuple[Packed, ...] = ()
+    fixed: FixReport | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking and not self.failures
+
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+@dataclass
+class _State:
+    profile: Profile
+    submission: manifest.Submission
+    studio: str | None
+    current: dict[Path, Path] = field(default_factory=dict)  # source → the file to pack (fixed or not)
+
+
+def pack(target: str | Path = ".", out_dir: str | Path = "dist", *, studio: str | None = None,
+         fix: bool = False, options: FixOptions = FixOptions(), name_encoding: str = "utf-8",
+         loose_images: bool = True, dry_run: bool = False, rules: str | Path | Profile | None = None) -> PackReport:
+    """Build the upload archives of the submission at ``target`` into ``out_dir``."""
+    out = Path(out_dir)
+    state = _state(Path(target), rules, studio)
+    limit = state.profile.archive["max_bytes"]
+    report = engine.check([str(target)], rules=state.profile, for_pack=True, exclude=[out])
+    whole = [("submission", f) for f in report.submission if not (f.rule == "S004" and state.studio)]
+    with tempfile.TemporaryDirectory(prefix="kcsubmit-pack-") as work:
+        fixed = None
+        if fix and not dry_run:
+            fixed = run_fix([str(target)], Path(work) / "fixed", rules=state.profile, options=options)
+            state.current = {Path(f.source).resolve(): Path(f.output) for f in fixed.files if f.output}
+            problems = [(f.source, x) for f in fixed.files for x in f.remaining]
+            failures = tuple((f.source, f.error) for f in fixed.files if f.error)
+        else:
+            problems = [(r.path, f) for r in report.files for f in r.findings]
+            failures = ()
+        blocking = tuple(p for p in problems + whole if p[1].severity is Severity.ERROR)
+        if blocking or failures:
+            return PackReport(str(out), limit, blocking=blocking, failures=failures, fixed=fixed, dry_run=dry_run)
+        plan = tuple(_plan(state, loose_images, Path(work)))
+        if dry_run:
+            return PackReport(str(out), limit, plan=plan, dry_run=True)
+        archives, blocking = _write(plan, out, state.profile, name_encoding)
+        return PackReport(str(out), limit, blocking=blocking, plan=plan, archives=archives, fixed=fixed)
+
+
+def _state(target: Path, rules: str | Path | Profile | None, studio: str | None) -> _State:
+    found = manifest.find_manifest(target)
+    submission = manifest.load(found) if found else None
+    profile = engine.profile_for(submission, rules)
+    if submission is None:
+        if not target.is_dir():
+            raise UsageError(f"pack needs a kcsubmit.toml or a folder: {target}", key="pack_target", path=str(target))
+        from . import discover
+
+        submission = manifest.by_convention(target, discover.collect([target]), profile.themes)
+    return _State(profile, submission, (studio or submission.studio or "").strip() or None)
+
+
+def _file(state: _State, path: Path) -> Path:
+    return state.current.get(path.resolve(), path)
+
+
+def _plan(state: _State, loose_images: bool, work: Path) -> list[Planned]:
+    template = state.submission.name_template
+    plans = []
+    for entry in state.submission.videos():
+        name = template.format(studio=state.studio, theme=entry.theme)
+        plans.append(Planned(f"{name}.zip", entry.theme, ((f"{name}.mp4", _file(state, entry.path)),)))
+    documents = [e for e in state.submission.entries if e.role == "document"]
+    if documents:
+        name = template.format(studio=state.studio, theme=CASE_THEME)
+        document = _file(state, documents[0].path)
+        entries = [(f"{name}.docx", document)]
+        if loose_images:
+            pictures = [_file(state, e.path) for e in state.submission.entries if e.role == "image"]
+            pictures = pictures or _pictures_of(document, work)
+            entries += [(f"图片/{i:02d}.jpg", p) for i, p in enumerate(pictures, 1)]
+        plans.append(Planned(f"{name}.zip", None, tuple(entries)))
+    return plans
+
+
+def _pictures_of(document: Path, work: Path) -> list[Path]:
+    """The distinct pictures of a (fixed) document, in document order, as files."""
+    import docx
+
+    from .probes.document import picture_ids
+
+    doc = docx.Document(str(document))
+    seen: set[str] = set()
+    files = []
+    for rid in picture_ids(doc.part.element):
+        rel = doc.part.rels.get(rid)
+        if rel is None or rel.is_external:
+            continue
+        blob = rel.target_part.blob
+        digest = hashlib.sha256(blob).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        path = work / f"picture-{len(files) + 1:02d}.jpg"
+        path.write_bytes(blob)
+        files.append(path)
+    return files
+
+
+def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
+           encoding: str) -> tuple[tuple[Packed, ...], tuple[tuple[str, Finding], ...]]:
+    """Write every archive under a temporary name, verify them all, then rename them all."""
+    out.mkdir(parents=True, exist_ok=True)
+    parts = [out / f".{p.name[:-4]}.kcsubmit-part.zip" for p in plan]
+    try:
+        for planned, part in zip(plan, parts):
+            write_zip(part, planned.entries, encoding)
+        # Re-opened and checked: A008 reads every entry through, so every CRC is tested once.
+        report = engine.check([str(p) for p in parts], rules=profile)
+        shown = {str(part): str(out / planned.name) for planned, part in zip(plan, parts)}
+        blocking = tuple((_final_name(r.path, shown), f)
+                         for r in report.files for f in r.findings if f.severity is Severity.ERROR)
+        if blocking:
+            _remove(parts)
+            return (), blocking
+        packed = []
+        for planned, part in zip(plan, parts):
+            final = out / planned.name
+            digest = _sha256(part)
+            part.replace(final)
+            packed.append(Packed(str(final), planned.theme, final.stat().st_size, digest,
+                                 tuple(name for name, _ in planned.entries)))
+        return tuple(packed), ()
+    except BaseException as exc:
+        _remove(parts)
+        if isinstance(exc, OSError):
+            raise KcsubmitError(f"cannot write the archives in {out}: {exc.strerror or exc}", key="pack_write",
+                                folder=str(out), reason=exc.strerror or str(exc)) from None
+        raise
+
+
+def _final_name(path: str, shown: dict[str, str]) -> str:
+    """A path inside a temporary archive, as it will be named: dist/x.zip!x.mp4."""
+    outer, sep, inner = path.partition("!")
+    return shown.get(outer, outer) + sep + inner
+
+
+def _remove(parts: list[Path]) -> None:
+    for part in parts:
+        part.unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = ["pack", "PackReport", "Packed", "Planned"]

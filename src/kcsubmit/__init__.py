@@ -1,28 +1,80 @@
 """kcsubmit: check, fix and pack submissions for the 科创筑梦 云上工作室 activity.
 
-The library API::
+The library API (the CLI is a thin layer over it; nothing here prints)::
 
     import kcsubmit
-    report = kcsubmit.check(["videos/"], rules="2023")
-    print(report.ok, report.errors)
+
+    report = kcsubmit.check(["studio/"])              # a folder, files, archives or a kcsubmit.toml
+    for result in report.files:
+        print(result.path, [f.rule for f in result.findings])
+
+    fixed = kcsubmit.fix(["studio/"], out_dir="fixed", fit="blur")
+    packed = kcsubmit.pack("studio/", out_dir="dist", fix=True)
+    print([a.path for a in packed.archives], packed.ok)
+
+Every function raises :class:`kcsubmit.errors.KcsubmitError` (with a one-line
+message) when it cannot do its job: a missing path, a bad profile or manifest,
+a missing optional tool.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "check"]
+__all__ = ["__version__", "check", "fix", "pack"]
+
+if TYPE_CHECKING:
+    from .fix import FixReport
+    from .models import Report
+    from .pack import PackReport
+    from .profile import Profile
+
+Paths = Iterable["str | Path"]
 
 
-def check(paths=(), rules=None, jobs=1):  # type: ignore[no-untyped-def]
-    """Inspect files, folders or a kcsubmit.toml against a rules profile; returns a Report.
+def check(paths: Paths = (), rules: str | Path | Profile | None = None, jobs: int = 1) -> Report:
+    """Inspect files, folders, archives or a kcsubmit.toml; return the :class:`~kcsubmit.models.Report`.
 
-    ``paths``: files, folders or a manifest (none: the current folder). ``rules``: a
-    built-in profile name or a profile TOML file; ``None`` takes the manifest's, else
-    ``2023``. ``jobs``: files inspected at once. Never prints; raises
-    :class:`kcsubmit.errors.KcsubmitError` when it cannot do its job (a missing path,
-    a bad profile or manifest).
+    ``paths``: none means the current folder (its kcsubmit.toml when present). ``rules``: a
+    built-in profile name or a profile TOML file; ``None`` takes the manifest's, else ``2023``.
+    ``jobs``: files inspected at once, in worker processes. ``report.ok`` is true when no error
+    finding remains; ``report.exit_code(strict)`` is what the CLI returns.
     """
     from .engine import check as _check
 
     return _check(paths, rules=rules, jobs=jobs)
+
+
+def fix(paths: Paths = (), out_dir: str | Path = "fixed", rules: str | Path | Profile | None = None, *,
+        fit: str = "pad", trim: bool = False, encoder: str = "auto") -> FixReport:
+    """Write repaired copies of ``paths`` into ``out_dir``; the originals are never changed.
+
+    ``fit``: pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3); ``trim``: allow
+    cutting a video longer than the maximum; ``encoder``: auto | libx264 | h264_nvenc | …
+    Returns a :class:`~kcsubmit.fix.FixReport`: per file the action, the output and the findings
+    before and after.
+    """
+    from .fix import fix as _fix
+    from .fixers import FixOptions
+
+    return _fix(paths, out_dir, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder))
+
+
+def pack(target: str | Path = ".", out_dir: str | Path = "dist", rules: str | Path | Profile | None = None, *,
+         studio: str | None = None, fix: bool = False, fit: str = "pad", trim: bool = False,
+         encoder: str = "auto", name_encoding: str = "utf-8", loose_images: bool = True,
+         dry_run: bool = False) -> PackReport:
+    """Build the upload archives of the submission at ``target`` (a kcsubmit.toml or a folder).
+
+    Nothing is written while an error finding remains (``report.blocking`` says what); with
+    ``fix=True`` repaired copies are packed. Returns a :class:`~kcsubmit.pack.PackReport`.
+    """
+    from .fixers import FixOptions
+    from .pack import pack as _pack
+
+    return _pack(target, out_dir, studio=studio, fix=fix, name_encoding=name_encoding,
+                 loose_images=loose_images, dry_run=dry_run, rules=rules,
+                 options=FixOptions(fit=fit, trim=trim, encoder=encoder))

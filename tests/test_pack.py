@@ -20,7 +20,7 @@ from test_cli import kcsubmit
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.fixers import FixOptions
-from kcsubmit.pack import pack
+from kcsubmit.packing import pack
 
 SHORT = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), "<short>")
 STUDIO = "示例中学青少年科学工作室"

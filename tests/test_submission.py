@@ -157,3 +157,13 @@ def test_init_refuses_unknown_theme_with_suggestion(studio):
 
 def test_init_without_a_terminal_needs_the_studio(studio):
     assert_one_line_error(kcsubmit("init", str(studio)))
+
+
+def test_a_theme_archive_counts_as_that_themes_upload(studio, tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(studio / "人工智能.zip", "w") as z:
+        z.write(studio / "videos" / "人工智能-作品.mp4", "人工智能.mp4")
+    (studio / "videos" / "人工智能-作品.mp4").unlink()
+    (studio / "videos" / "逐梦航天-作品.mp4").unlink()
+    assert whole(check([studio], rules=PROFILE)) == []

@@ -27,9 +27,9 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "check", "fix", "pack"]
 
 if TYPE_CHECKING:
-    from .fix import FixReport
+    from .fixing import FixReport
     from .models import Report
-    from .pack import PackReport
+    from .packing import PackReport
     from .profile import Profile
 
 Paths = Iterable["str | Path"]
@@ -54,10 +54,10 @@ def fix(paths: Paths = (), out_dir: str | Path = "fixed", rules: str | Path | Pr
 
     ``fit``: pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3); ``trim``: allow
     cutting a video longer than the maximum; ``encoder``: auto | libx264 | h264_nvenc | …
-    Returns a :class:`~kcsubmit.fix.FixReport`: per file the action, the output and the findings
+    Returns a :class:`~kcsubmit.fixing.FixReport`: per file the action, the output and the findings
     before and after.
     """
-    from .fix import fix as _fix
+    from .fixing import fix as _fix
     from .fixers import FixOptions
 
     return _fix(paths, out_dir, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder))
@@ -70,10 +70,10 @@ def pack(target: str | Path = ".", out_dir: str | Path = "dist", rules: str | Pa
     """Build the upload archives of the submission at ``target`` (a kcsubmit.toml or a folder).
 
     Nothing is written while an error finding remains (``report.blocking`` says what); with
-    ``fix=True`` repaired copies are packed. Returns a :class:`~kcsubmit.pack.PackReport`.
+    ``fix=True`` repaired copies are packed. Returns a :class:`~kcsubmit.packing.PackReport`.
     """
     from .fixers import FixOptions
-    from .pack import pack as _pack
+    from .packing import pack as _pack
 
     return _pack(target, out_dir, studio=studio, fix=fix, name_encoding=name_encoding,
                  loose_images=loose_images, dry_run=dry_run, rules=rules,

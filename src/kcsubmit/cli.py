@@ -26,7 +26,8 @@ app = typer.Typer(
 )
 
 Lang = Enum("Lang", {"zh": "zh", "en": "en"}, type=str)  # type: ignore[misc]
-Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
+# "auto" is no reporter: check picks github inside GitHub Actions, else text.
+Format = Enum("Format", {**{name: name for name in REPORTERS}, "auto": "auto"}, type=str)  # type: ignore[misc]
 
 LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="zh|en; default: KCSUBMIT_LANG, else the locale, else zh.")]
 RulesOpt = Annotated[str, typer.Option("--rules", help="Built-in profile name or a profile TOML file.")]
@@ -52,6 +53,13 @@ def _lang(lang: Optional[Lang]) -> str:
     return _lang_name(lang.value if lang else None)
 
 
+def _format_name(name: str) -> str:
+    """``auto``: GitHub workflow commands when run by GitHub Actions, else the text report."""
+    if name == "auto":
+        return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    return name
+
+
 def _lang_name(explicit: Optional[str]) -> str:
     from .i18n import detect_lang
 
@@ -63,7 +71,7 @@ def check(
     paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders, archives or a kcsubmit.toml; default: ./kcsubmit.toml if present, else the current folder.")] = None,
     rules: CheckRulesOpt = None,
     lang: LangOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,  # type: ignore[attr-defined]
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format; auto: github inside GitHub Actions, else text.")] = Format.text,  # type: ignore[attr-defined]
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of the screen.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Files inspected in parallel; default: the number of CPU cores (at most 4).")] = None,
@@ -88,7 +96,7 @@ def check(
         report = engine.check(targets, rules=rules, jobs=jobs or engine.default_jobs(), on_file=tick)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
                                 quiet=quiet, target=" ".join(targets))
-    _emit(reporters.get(fmt.value), report, options, output)
+    _emit(reporters.get(_format_name(fmt.value)), report, options, output)
     raise typer.Exit(report.exit_code(strict))
 
 
@@ -113,7 +121,7 @@ def fix_command(
 
     Example:  kcsubmit fix 视频/ -o 修复后 --fit blur
     """
-    from . import fix as fixing
+    from . import fixing
     from .fixers import ENCODERS, FITS, FixOptions
     from .reporters import Options
     from .reporters.text import render_fix
@@ -157,7 +165,7 @@ def pack_command(
     Example:  kcsubmit pack --fix -o dist
     """
     from .fixers import ENCODERS, FITS, FixOptions
-    from .pack import pack
+    from .packing import pack
     from .reporters import Options
     from .reporters.text import render_pack
 

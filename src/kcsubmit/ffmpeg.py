@@ -117,3 +117,32 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+def frame(path: str | os.PathLike[str], at_s: float, size: int = 240, timeout: float = 20.0) -> bytes:
+    """One decoded frame of the video at ``path``, ``at_s`` seconds in, as a JPEG (for thumbnails).
+
+    The frame is shown as a player shows it: upright (ffmpeg applies the
+    rotation), square pixels (an anamorphic picture is widened by its SAR),
+    scaled down to fit inside ``size`` x ``size``.  Raises :class:`FfmpegError`
+    when ffmpeg fails, times out, or finds no frame there (past the end, no
+    video track).
+    """
+    shape = (f"scale=trunc(iw*sar/2)*2:ih,setsar=1,"
+             f"scale={size}:{size}:force_original_aspect_ratio=decrease")
+    command = [exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{max(0.0, at_s):.3f}",
+               "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", "1", "-vf", shape,
+               "-q:v", "2", "-f", "image2pipe", "-vcodec", "mjpeg", "pipe:1"]
+    # No preexec_fn (unlike run()): frames are taken from several threads at once, and the
+    # timeout bounds the child's life anyway.
+    try:
+        proc = subprocess.run(command, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise FfmpegError(f"ffmpeg took more than {timeout:g} s for one frame", key="ffmpeg_failed",
+                          code=-1, detail="timeout") from None
+    if proc.returncode != 0 or not proc.stdout.startswith(b"\xff\xd8"):
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        detail = " / ".join(tail) or "no frame"
+        raise FfmpegError(f"ffmpeg failed (exit {proc.returncode}): {detail}", key="ffmpeg_failed",
+                          code=proc.returncode, detail=detail)
+    return proc.stdout

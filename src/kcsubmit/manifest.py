@@ -65,7 +65,7 @@ class Submission:
         return {
             "source": self.source,
             "studio": self.studio,
-            "themes": [[e.theme, str(e.path)] for e in self.videos()],
+            "themes": [[e.theme, str(e.path)] for e in self.entries if e.role in ("video", "archive")],
             "document": next((str(e.path) for e in self.entries if e.role == "document"), None),
             "missing": list(self.missing),
         }
@@ -144,6 +144,11 @@ def by_convention(root: Path, targets: list[Target], themes: tuple[str, ...]) ->
             entries.append(Entry("document", target.path))
         elif kind == "image":
             entries.append(Entry("image", target.path))
+        elif kind == "archive":
+            # A packed theme upload (人工智能.zip) stands for that theme's video.
+            theme = next((t for t in themes if t in target.path.name), None)
+            if theme:
+                entries.append(Entry("archive", target.path, theme=theme))
     return Submission(root=root, source="folder", entries=tuple(entries))
 
 

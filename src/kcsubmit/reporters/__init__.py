@@ -17,6 +17,9 @@ REPORTERS: dict[str, str] = {
     "text": "kcsubmit.reporters.text",
     "json": "kcsubmit.reporters.json",
     "csv": "kcsubmit.reporters.csv",
+    "junit": "kcsubmit.reporters.junit",
+    "github": "kcsubmit.reporters.github",
+    "html": "kcsubmit.reporters.html",
 }
 
 
@@ -31,3 +34,21 @@ class Options:
 
 def get(name: str) -> Callable[[Report, TextIO, Options], None]:
     return import_module(REPORTERS[name]).render  # type: ignore[no-any-return]
+
+
+def write_utf8(out: TextIO, text: str) -> None:
+    """Write ``text`` as UTF-8 bytes, untouched by the stream's encoding and newlines.
+
+    ``sys.stdout`` redirected to a file on Chinese Windows encodes with the
+    ANSI code page (GBK, which has no BOM) and turns each ``\\n`` into
+    ``\\r\\n``, so every CSV row would end ``\\r\\r\\n``.  A stream with a binary
+    ``buffer`` (stdout, a file opened in text mode) gets the bytes directly;
+    anything else (``io.StringIO``) gets the text as it is.
+    """
+    binary = getattr(out, "buffer", None)
+    if binary is None:
+        out.write(text)
+        return
+    out.flush()  # anything already written through the text layer comes first
+    binary.write(text.encode("utf-8"))
+    binary.flush()

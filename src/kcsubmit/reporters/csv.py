@@ -21,7 +21,7 @@ from typing import Any, Iterator, TextIO
 
 from ..i18n import full_message
 from ..models import Finding, Report
-from . import Options
+from . import Options, write_utf8
 
 COLUMNS = ("path", "kind", "theme", "rule", "severity", "fixable", "message",
            "location", "actual", "expected")
@@ -40,7 +40,7 @@ def render(report: Report, out: TextIO, options: Options) -> None:
     writer = csv.writer(text, dialect="excel")
     writer.writerow(COLUMNS)
     writer.writerows(rows(report, options))
-    _write_utf8(out, BOM + text.getvalue())
+    write_utf8(out, BOM + text.getvalue())
 
 
 def rows(report: Report, options: Options) -> Iterator[list[str]]:
@@ -86,20 +86,3 @@ def _neutralise(cell: str) -> str:
         return "'" + cell
     return cell
 
-
-def _write_utf8(out: TextIO, text: str) -> None:
-    """Write ``text`` as UTF-8 bytes, untouched by the stream's encoding and newlines.
-
-    ``sys.stdout`` redirected to a file on Chinese Windows encodes with the
-    ANSI code page (GBK, which has no BOM) and turns each ``\\n`` into
-    ``\\r\\n``, so every CSV row would end ``\\r\\r\\n``.  A stream with a binary
-    ``buffer`` (stdout, a file opened in text mode) gets the bytes directly;
-    anything else (``io.StringIO``) gets the text as it is.
-    """
-    binary = getattr(out, "buffer", None)
-    if binary is None:
-        out.write(text)
-        return
-    out.flush()  # anything already written through the text layer comes first
-    binary.write(text.encode("utf-8"))
-    binary.flush()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import engine, manifest
 from .errors import KcsubmitError, UsageError
-from .fix import FixReport, fix as run_fix
+from .fixing import FixReport, fix as run_fix
 from .fixers import FixOptions
 from .models import Finding, Severity
 from .profile import Profile

@@ -1,0 +1,174 @@
+"""The JUnit XML report, for the test views of GitLab, Jenkins and other CI servers.
+
+The shape (what GitLab and Jenkins read: testsuites → testsuite → testcase →
+failure with ``message`` and ``type``)::
+
+    <testsuites name="kcsubmit" tests failures errors="0" skipped>
+      <testsuite name="PATH" tests failures errors="0" skipped>   one per file checked,
+          files inside an archive or a document too (``a.zip!人工智能.mp4``,
+          ``案例.docx!word/media/image3.png``)
+        <properties>  kind, and theme when known
+        <testcase classname="kcsubmit.video" name="V003 video-not-1080p-frame" file="OUTER">
+            one per rule checked on the file (``FileResult.rules_checked``), in ID order
+          <failure message="…" type="V003">…</failure>   one per error finding of the rule
+          <system-out>…</system-out>                      its warnings and infos (they do not fail)
+      <testsuite name="submission">   the submission's findings, one testcase per rule found
+      <testsuite name="PATH">         a file no rule applies to: one testcase, <skipped>
+
+``failure`` messages are the finding's words in the chosen language; element
+text repeats them with the file, ``actual``, ``expected`` and ``location``, since
+GitLab shows only the text and Jenkins groups tests by class, not by suite.
+Everything else (names, classnames, types, labels) is language-neutral.
+
+Counts: ``tests`` is the number of testcases, ``failures`` the number of
+``<failure>`` elements (as junitparser counts them), so the root's ``failures``
+equals ``summary.errors`` of the JSON report; ``skipped`` counts files no rule
+applies to.  Exit codes do not depend on the format: under ``--strict`` a
+warning fails the run although it is no ``<failure>`` here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any, Iterable, TextIO
+
+from ..i18n import full_message, ui
+from ..models import FileResult, Finding, Report, Severity, Skipped
+from ..rules import RULES
+from . import Options
+from . import write_utf8
+from .github import outer_files
+
+DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+SUBMISSION = "submission"
+
+# Characters XML 1.0 cannot carry at all, escaped or not (C0 controls but tab, LF
+# and CR; lone surrogates from undecodable file names; U+FFFE/U+FFFF).
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def render(report: Report, out: TextIO, options: Options) -> None:
+    """Write ``report`` as JUnit XML to ``out``: UTF-8 bytes, with the XML declaration."""
+    root = to_element(report, options.lang)
+    ET.indent(root, space="  ")
+    write_utf8(out, DECLARATION + ET.tostring(root, encoding="unicode") + "\n")
+
+
+def to_element(report: Report, lang: str) -> ET.Element:
+    """The ``<testsuites>`` element of a report."""
+    root = ET.Element("testsuites", name="kcsubmit")
+    outer = outer_files(report)
+    for result in report.files:
+        root.append(file_suite(result, lang, outer[result.path]))
+    if report.submission:
+        root.append(submission_suite(report.submission, lang))
+    for skipped in report.skipped:
+        root.append(skipped_suite(skipped, lang))
+    _totals(root, root.findall("testsuite"))
+    return root
+
+
+def file_suite(result: FileResult, lang: str, outer: str) -> ET.Element:
+    """One file's testsuite: a testcase per rule checked, failing on its error findings."""
+    suite = ET.Element("testsuite", name=_safe(result.path))
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="kind", value=result.kind)
+    if result.theme:
+        ET.SubElement(properties, "property", name="theme", value=_safe(result.theme))
+    found = _by_rule(result.findings)
+    # A finding always comes from a rule checked; the union only guards against losing one.
+    for rule_id in sorted({*result.rules_checked, *found}):
+        suite.append(testcase(rule_id, found.get(rule_id, []), lang, fallback_kind=result.kind,
+                              file=outer, path=result.path))
+    _totals(suite, [suite])
+    return suite
+
+
+def submission_suite(findings: Iterable[Finding], lang: str) -> ET.Element:
+    """The submission as a whole: a testcase per rule that found something.
+
+    The report does not record which submission rules ran without finding
+    anything, so only those that found something are listed.
+    """
+    suite = ET.Element("testsuite", name=SUBMISSION)
+    found = _by_rule(findings)
+    for rule_id in sorted(found):
+        suite.append(testcase(rule_id, found[rule_id], lang, fallback_kind=SUBMISSION))
+    _totals(suite, [suite])
+    return suite
+
+
+def skipped_suite(skipped: Skipped, lang: str) -> ET.Element:
+    """A file no rule applies to (a .txt in the folder): one skipped testcase."""
+    suite = ET.Element("testsuite", name=_safe(skipped.path))
+    case = ET.SubElement(suite, "testcase", classname="kcsubmit.other", name="not checked")
+    reason = ui("skipped", lang, count=1, names=[skipped.path])
+    ET.SubElement(case, "skipped", message=_safe(f"{reason} ({skipped.reason})"))
+    _totals(suite, [suite])
+    return suite
+
+
+def testcase(rule_id: str, findings: list[Finding], lang: str, fallback_kind: str,
+             file: str | None = None, path: str | None = None) -> ET.Element:
+    """One rule on one file: a ``<failure>`` per error, warnings and infos in ``<system-out>``."""
+    rule = RULES.get(rule_id)
+    case = ET.Element("testcase", classname=f"kcsubmit.{rule.kind if rule else fallback_kind}",
+                      name=f"{rule_id} {rule.name}" if rule else rule_id)
+    if file:
+        case.set("file", _safe(file))  # GitLab links the test to this file of the repository
+    notes: list[str] = []
+    for finding in findings:
+        if finding.severity is Severity.ERROR:
+            failure = ET.SubElement(case, "failure", message=_safe(full_message(finding, lang)),
+                                    type=finding.rule)
+            failure.text = _safe(details(finding, lang, path))
+        else:
+            notes.append(f"{finding.severity.value} {finding.rule}: {details(finding, lang, path)}")
+    if notes:  # after the failures: the order the JUnit schema gives
+        ET.SubElement(case, "system-out").text = _safe("\n\n".join(notes))
+    return case
+
+
+def details(finding: Finding, lang: str, path: str | None = None) -> str:
+    """The finding's words, then ``file``, ``actual``, ``expected``, ``location`` lines."""
+    lines = [full_message(finding, lang)]
+    if path:
+        lines.append(f"file: {path}")
+    for key in ("actual", "expected", "location"):
+        value = getattr(finding, key)
+        if value is not None and not (key == "location" and value == path):
+            lines.append(f"{key}: {_value(value)}")
+    lines.append(f"fixable: {'true' if finding.fixable else 'false'}")
+    return "\n".join(lines)
+
+
+def _by_rule(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.rule, []).append(finding)
+    return grouped
+
+
+def _totals(element: ET.Element, suites: list[ET.Element]) -> None:
+    """Set tests, failures, errors (always 0: a broken file is a failure) and skipped."""
+    cases = [case for suite in suites for case in suite.findall("testcase")]
+    element.set("tests", str(len(cases)))
+    element.set("failures", str(sum(len(case.findall("failure")) for case in cases)))
+    element.set("errors", "0")
+    element.set("skipped", str(sum(len(case.findall("skipped")) for case in cases)))
+
+
+def _value(value: Any) -> str:
+    """A measured value as text: containers as compact JSON, like the CSV report."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def _safe(text: str) -> str:
+    """``text`` with the characters XML cannot hold replaced by U+FFFD (ElementTree would not)."""
+    return NOT_XML.sub("\ufffd", text)

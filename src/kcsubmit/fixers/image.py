@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 from PIL import Image, ImageFile, ImageFilter, ImageOps
 
-from ..errors import ToolMissing
+from ..errors import KcsubmitError, ToolMissing
 from ..models import FileResult
 from ..probes import image as probe_image
 from ..profile import Profile
@@ -38,8 +38,9 @@ JPEG_OPTIONS: dict[str, Any] = {"quality": 92, "subsampling": "4:2:0", "progress
 WHITE = "white"
 
 
-class Unfixable(ValueError):
-    """The picture cannot be decoded (I003, or no decoder here: EMF, AVIF): nothing to convert."""
+class Unfixable(KcsubmitError, ValueError):
+    """Nothing to convert: a picture that cannot be decoded (I003, or no decoder here: EMF,
+    AVIF), a document that does not open. ``fix`` reports it as that file's failure."""
 
 
 def target_size(profile: Profile) -> tuple[int, int]:

@@ -79,7 +79,7 @@ def check(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
 ) -> None:
-    """Check videos (and, later, documents, pictures, archives) against the rules.
+    """Check videos, case documents, pictures, archives or a whole submission against the rules.
 
     Exit code 0: no errors; 1: at least one error (or a warning with --strict);
     2: the command could not run.

@@ -1,74 +1,82 @@
-"""Benchmark ``kcsubmit pack`` of one 280 MB compliant video against ``zip -0`` and ``cp``.
+"""Benchmark ``kcsubmit pack`` of one 282 MB compliant video against ``zip -0`` and ``cp``; part of
+``bench/run.py``.
 
-``python bench/pack.py [--runs N]``: median wall time, throughput (MB/s of the video) and
-peak RSS (``/usr/bin/time -f %M``) of each; media in bench/out (git-ignored).
+Alone: ``python bench/pack.py [--runs N]`` prints the table. Media in bench/out (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-sys.path.insert(0, str(ROOT / "fixtures"))
-import videogen  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import OUT, Aim, Case, Section, Timing, kcsubmit_exe  # noqa: E402
 
 VIDEO = OUT / "人工智能-280MB.mp4"
+#: pack's throughput at least 0.8x that of `zip -0`: a time ratio of at most 1.25.
+PACK_AIM = 1.25
 
 
-def run(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of one run."""
-    timer = shutil.which("time") or "/usr/bin/time"
-    start = time.perf_counter()
-    proc = subprocess.run([timer, "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode not in ok:
-        raise SystemExit(f"exit {proc.returncode}: {' '.join(cmd)}\n{proc.stderr[-1000:]}")
-    return seconds, int(proc.stderr.strip().splitlines()[-1]) / 1024
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+def ensure_video() -> Path:
     if not VIDEO.is_file():
+        import videogen
+
         print(f"making {VIDEO.name} ...", flush=True)
         videogen.make_video(VIDEO, duration=262.0, bitrate="9M")
+    return VIDEO
+
+
+def section(kc: str, scratch: Path, runs: int = 5) -> Section:
+    """cp, zip -0 and kcsubmit pack of the same video; outputs removed before every run."""
+    video = ensure_video()
     zip_tool = shutil.which("zip")
     if zip_tool is None:
         raise SystemExit("no zip on PATH: apt-get install -y zip")
-    kc = str(Path(sys.executable).parent / "kcsubmit")
-    mb = VIDEO.stat().st_size / 1e6
-    with tempfile.TemporaryDirectory(prefix="kcbench-") as scratch:
-        studio = Path(scratch) / "studio"
-        studio.mkdir()
-        (studio / "ai.mp4").symlink_to(VIDEO)
-        (studio / "kcsubmit.toml").write_text('studio = "示例中学"\n[themes]\n"人工智能" = "ai.mp4"\n', encoding="utf-8")
-        cases = {
-            "cp": [shutil.which("cp") or "/bin/cp", str(VIDEO), f"{scratch}/copy.mp4"],
-            "zip -0": [zip_tool, "-0", "-q", "-j", f"{scratch}/zip0.zip", str(VIDEO)],
-            "kcsubmit pack": [kc, "pack", str(studio), "-o", f"{scratch}/dist"],
-        }
-        rows = {}
-        for what, cmd in cases.items():
-            run(cmd)  # warm-up (and the page cache)
-            samples = []
-            for _ in range(args.runs):
-                Path(f"{scratch}/zip0.zip").unlink(missing_ok=True)
-                samples.append(run(cmd))
-            rows[what] = (statistics.median(s for s, _ in samples), max(m for _, m in samples))
-    print(f"{mb:.0f} MB compliant 1080p mp4, median of {args.runs} runs")
-    for what, (seconds, peak) in rows.items():
-        ratio = (mb / seconds) / (mb / rows["zip -0"][0])
-        print(f"{what:14s} {seconds:6.3f} s  {mb / seconds:7.0f} MB/s  {ratio:5.2f}x of zip -0's throughput"
-              f"  peak {peak:5.1f} MiB")
+    studio = scratch / "studio"
+    studio.mkdir()
+    (studio / "ai.mp4").symlink_to(video)
+    (studio / "kcsubmit.toml").write_text('studio = "示例中学"\n[themes]\n"人工智能" = "ai.mp4"\n', encoding="utf-8")
+    copy, zipped, dist = scratch / "copy.mp4", scratch / "zip0.zip", scratch / "dist"
+    mb = video.stat().st_size / 1e6
+    cases = [
+        Case("pack-cp", "cp", [shutil.which("cp") or "/bin/cp", str(video), str(copy)],
+             before=lambda: copy.unlink(missing_ok=True)),
+        Case("pack-zip0", "zip -0", [zip_tool, "-0", "-q", "-j", str(zipped), str(video)],
+             before=lambda: zipped.unlink(missing_ok=True)),
+        Case("pack-kc", "kcsubmit pack (check, write stored, re-open, re-check every CRC, sha256)",
+             [kc, "pack", str(studio), "-o", str(dist)], refs=("pack-zip0", "pack-cp"), aims=(Aim("ratio", PACK_AIM),),
+             before=lambda: shutil.rmtree(dist, ignore_errors=True)),
+    ]
+
+    def after(timings: dict[str, Timing]) -> str:
+        rate = {c.what.split(" (")[0]: mb / timings[c.key].median for c in cases}
+        return ("Throughput (MB of the video per second): "
+                + ", ".join(f"{what} {r:.0f} MB/s" for what, r in rate.items())
+                + f"; kcsubmit pack reaches {rate['kcsubmit pack'] / rate['zip -0']:.2f}x of `zip -0`'s "
+                f"(aim ≥ {1 / PACK_AIM:.1f}x, i.e. a time ratio ≤ {PACK_AIM:.2f}x).")
+
+    return Section(
+        "pack", "Pack against zip -0 and cp",
+        f"One {mb:.0f} MB compliant 1080p mp4 (page cache warm): `kcsubmit pack` of a studio holding it "
+        "(a symlink and a kcsubmit.toml) against storing it with `zip -0` and copying it with `cp`. The "
+        "outputs are removed before every run (untimed).",
+        cases, runs=runs, after=after)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from common import HEAD, measure_section, rows, scratch_dir, text_table
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    with scratch_dir() as scratch:
+        sec = section(kcsubmit_exe(), scratch, args.runs)
+        timings: dict[str, Timing] = {}
+        measure_section(sec, timings)
+        print("\n" + text_table(HEAD, rows(sec, timings, {c.key: c.what for c in sec.cases})))
+        print("\n" + sec.after(timings))
     return 0
 
 

@@ -1,28 +1,40 @@
-"""Benchmark ``kcsubmit check`` against the ``mediainfo`` CLI: ``python bench/run.py [--write-docs]``.
+"""Every benchmark of kcsubmit in one run: ``python bench/run.py [--write-docs]`` (``make bench``).
 
-Median wall time and peak RSS of fresh processes (see ``LAUNCHER``); POSIX only.
+Start-up, ``check`` against the ``mediainfo`` CLI, an archive against the file it holds, batch
+scaling with ``--jobs``, the memory of a .docx with 30 large photos (here); ``fix`` against raw
+ffmpeg (``fix.py``); ``pack`` against ``zip -0`` and ``cp`` (``pack.py``); a 1,000-file soak
+(``soak.py``). Each command is a fresh process timed by the launcher in ``common.py`` (median wall
+time, peak RSS from ``os.wait4``); each ratio is against a reference measured in the same run.
+``--write-docs`` rewrites docs/benchmarks.md, keeping what follows its notes marker. POSIX only.
 """
 
+from __future__ import annotations
+
 import argparse
+import json
 import os
 import platform
+import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-DOCS = ROOT / "docs" / "benchmarks.md"
-NOTES_MARKER = "<!-- notes -->"
-sys.path.insert(0, str(ROOT / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fix  # noqa: E402
+import pack  # noqa: E402
+import soak  # noqa: E402
+from common import (FINDINGS, HEAD, OUT, PYCACHE, ROOT, Aim, Case, Section, Timing, kcsubmit_exe,  # noqa: E402
+                    md_table, measure_section, misses, rows, scratch_dir, shown, text_table)
+
 try:
     import videogen  # fixtures/videogen.py; needs imageio-ffmpeg, a kcsubmit dependency
 except ImportError as exc:
     raise SystemExit(f"{exc}: run this with the Python kcsubmit is installed in (make bench)") from None
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+NOTES_MARKER = "<!-- notes -->"
 
 #: Same length, so the same index (moov) size: only the media bytes differ. name -> (MB, bitrate).
 SIZED_SECONDS = 262.0
@@ -36,34 +48,11 @@ VARIANTS = [("合格", {}), ("竖屏", {"rotation": 90}), ("4比3", {"width": 14
             ("moov在末尾", {"faststart": False}), ("VFR", {"vfr": True}), ("截断", None)]
 COPIES = 5
 SCALING_AIM = 1.10  # "the same time": 250 MB within 10 % of 25 MB
-MAIN_HEAD = ["what", "median s", "peak RSS MiB", "reference", "ratio", "aim", "met"]
 SCALING_HEAD = ["what", "25 MB s", "250 MB s", "250 MB / 25 MB", "aim", "met"]
-
-#: Runs argv[1:] in a forked child (stdin, stdout: /dev/null); prints exit code, seconds and ru_maxrss
-#: (KiB; bytes on macOS) in MiB from os.wait4 on that one child. Not done here: RUSAGE_CHILDREN is a max over
-#: all children, and a vfork()ed child keeps its parent's RSS high-water mark through exec(). Floor: /bin/true.
-LAUNCHER = """
-import os, sys, time
-start, null, unit = time.perf_counter(), os.open(os.devnull, os.O_RDWR), 1 << (20 if sys.platform == "darwin" else 10)
-if (pid := os.fork()) == 0:
-    try: os.dup2(null, 0), os.dup2(null, 1), os.execv(sys.argv[1], sys.argv[1:])
-    finally: os._exit(127)
-_, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), time.perf_counter() - start, usage.ru_maxrss / unit)  # s, MiB
-"""
+SECTIONS = ("startup", "check", "archive", "batch", "docx", "fix", "pack", "soak")
 
 
-@dataclass(frozen=True)
-class Case:
-    key: str
-    what: str
-    cmd: list[str]
-    ref: str | None = None          # key of the case this one is compared with
-    aim_s: float | None = None      # aim: median under this many seconds
-    aim_ratio: float | None = None  # aim: median / reference median at most this
-    aim_mib: float | None = None    # aim: peak RSS under this many MiB
-    ok_codes: tuple[int, ...] = (0,)
-
+# --- media (made once into bench/out, then reused) -------------------------------------------------
 
 def ensure_sized(name: str, target_mb: int, bitrate: str) -> Path:
     """The compliant clip ``name`` of about ``target_mb`` MB, made unless already there."""
@@ -127,208 +116,241 @@ def ensure_big_docx() -> Path:
     path = OUT / "case-30x5MB.docx"
     if path.is_file() and path.stat().st_size > 140e6:
         return path
+    import io
+
     import docgen  # fixtures/docgen.py: python-docx and Pillow
     from PIL import Image
 
     print(f"making {path.name} ...", flush=True)
     photos = []
-    for i in range(30):
+    for _ in range(30):
         noise = Image.frombytes("RGB", (2600, 1950), os.urandom(2600 * 1950 * 3))
-        out = __import__("io").BytesIO()
+        out = io.BytesIO()
         noise.save(out, format="JPEG", quality=92)
         photos.append(out.getvalue())
     docgen.make_docx(path, paragraphs=[docgen.chinese_text(300)], pictures=photos)
     return path
 
 
-def run_once(cmd: list[str], ok_codes: tuple[int, ...]) -> tuple[float, float]:
-    """Run ``cmd`` once through the launcher; return (wall seconds, peak RSS MiB)."""
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, *cmd],
-                          capture_output=True, text=True, errors="replace")
-    fields = proc.stdout.split()
-    if proc.returncode != 0 or len(fields) != 3 or int(fields[0]) not in ok_codes:
-        status = f"exit {fields[0]}" if len(fields) == 3 else "launcher failed"
-        raise SystemExit(f"{status}: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return float(fields[1]), float(fields[2])
+# --- the check sections ----------------------------------------------------------------------------
+
+def startup_section(kc: str, runs: int) -> Section:
+    return Section("startup", "Start-up", "The smallest commands, against the interpreter's own start-up.", [
+        Case("true", "/bin/true (launcher floor)", [shutil.which("true") or "/bin/true"]),
+        Case("floor", "python -c pass", [sys.executable, "-c", "pass"]),
+        Case("version", "kcsubmit --version", [kc, "--version"], refs=("floor",), aims=(Aim("s", 0.25),)),
+        Case("help", "kcsubmit check --help", [kc, "check", "--help"], refs=("floor",)),
+    ], runs)
 
 
-def measure(case: Case, runs: int) -> tuple[float, float]:
-    """(median seconds, peak RSS MiB) of ``runs`` runs after one warm-up run."""
-    run_once(case.cmd, case.ok_codes)
-    samples = [run_once(case.cmd, case.ok_codes) for _ in range(runs)]
-    return statistics.median(s for s, _ in samples), max(m for _, m in samples)
-
-
-def find_tools() -> tuple[str, str]:
-    """``kcsubmit`` next to this interpreter and ``mediainfo`` on PATH; exit if missing."""
-    kcsubmit, mediainfo = Path(sys.executable).parent / "kcsubmit", shutil.which("mediainfo")
-    if not kcsubmit.is_file():
-        raise SystemExit(f"no {kcsubmit}: run `make bench` (or pip install -e . in this venv)")
-    if mediainfo is None:
-        raise SystemExit("no mediainfo on PATH: apt-get install -y mediainfo")
-    return str(kcsubmit), mediainfo
-
-
-def build_cases(kc: str, mi: str, sized: dict[str, str], folder: Path, big_docx: Path,
-                big_zip: Path, archives: Path) -> list[Case]:
-    """Every command of the benchmark, with its reference and aim, in table order."""
+def check_section(kc: str, mi: str, runs: int) -> Section:
+    sized = {mb: str(ensure_sized(name, mb, rate)) for name, (mb, rate) in SIZED.items() if mb != 280}
+    folder = ensure_folder()
     files = [str(p) for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
-    findings = (0, 1)  # `kcsubmit check` exits 1 when a file has findings: a normal run
     cases = []
     for mb, file in sized.items():
-        if mb == "280":
-            continue
         cases += [
             Case(f"mi{mb}", f"mediainfo, {mb} MB", [mi, file]),
             Case(f"mij{mb}", f"mediainfo --Output=JSON, {mb} MB", [mi, "--Output=JSON", file]),
             Case(f"mi0{mb}", f"mediainfo --ParseSpeed=0, {mb} MB", [mi, "--ParseSpeed=0", file]),
             Case(f"kc{mb}", f"kcsubmit check, {mb} MB", [kc, "check", file],
-                 ref=f"mi{mb}", aim_s=0.35, ok_codes=findings),
-            Case(f"kcj{mb}", f"kcsubmit check --format json, {mb} MB",
-                 [kc, "check", "--format", "json", file], ref=f"mij{mb}", aim_s=0.35, ok_codes=findings),
+                 refs=(f"mi{mb}",), aims=(Aim("s", 0.35),), ok_codes=FINDINGS),
+            Case(f"kcj{mb}", f"kcsubmit check --format json, {mb} MB", [kc, "check", "--format", "json", file],
+                 refs=(f"mij{mb}",), aims=(Aim("s", 0.35),), ok_codes=FINDINGS),
         ]
     n = len(files)
-    return cases + [
+    cases += [
         Case("mi50", f"mediainfo, {n} files in one call", [mi, *files]),
-        Case("kc50", f"kcsubmit check DIR ({n} files)", [kc, "check", str(folder)],
-             ref="mi50", aim_ratio=1.2, ok_codes=findings),
+        Case("kc50j1", f"kcsubmit check --jobs 1 DIR ({n} files)", [kc, "check", "--jobs", "1", str(folder)],
+             refs=("mi50",), aims=(Aim("ratio", 1.2),), ok_codes=FINDINGS),
         Case("kc50j2", f"kcsubmit check --jobs 2 DIR ({n} files)", [kc, "check", "--jobs", "2", str(folder)],
-             ref="mi50", aim_ratio=1.2, ok_codes=findings),
-        Case("mp4280", "kcsubmit check, 280 MB mp4", [kc, "check", "-f", "json", sized["280"]], ok_codes=findings),
-        Case("zip280", "kcsubmit check, 280 MB zip holding it (stored)", [kc, "check", "-f", "json", str(big_zip)],
-             ref="mp4280", aim_ratio=1.2, ok_codes=findings),
-        Case("zip280mem", "  same, peak memory", [kc, "check", "-f", "json", str(big_zip)], aim_mib=150,
-             ok_codes=findings),
-        Case("arc200j1", f"kcsubmit check --jobs 1, {ARCHIVES} small zips", [kc, "check", "-j", "1", "-f", "json",
-             str(archives)], ok_codes=findings),
-        Case("arc200j2", f"kcsubmit check --jobs 2, {ARCHIVES} small zips", [kc, "check", "-j", "2", "-f", "json",
-             str(archives)], ref="arc200j1", ok_codes=findings),
-        Case("docx30", f"kcsubmit check, .docx with 30 pictures ({big_docx.stat().st_size / 1e6:.0f} MB)",
-             [kc, "check", str(big_docx)], aim_mib=300, ok_codes=findings),
-        Case("true", "/bin/true (launcher floor)", [shutil.which("true") or "/bin/true"]),
-        Case("floor", "python -c pass (floor)", [sys.executable, "-c", "pass"]),
-        Case("version", "kcsubmit --version", [kc, "--version"], ref="floor", aim_s=0.25),
-        Case("help", "kcsubmit check --help", [kc, "check", "--help"], ref="floor"),
+             refs=("mi50",), aims=(Aim("ratio", 1.2),), ok_codes=FINDINGS),
     ]
 
+    def after(t: dict[str, Timing]) -> str:
+        return (f"A header-only check takes the same time on both clips: both are {SIZED_SECONDS:g} s, "
+                "compliant 1080p25 H.264/AAC (same index size), at 8 Mbit/s and 750 kbit/s.\n\n"
+                + md_table(SCALING_HEAD, scaling_rows(t)) + "\n\n"
+                f"`bench/out/folder50`: {COPIES} clips (61-65 s) each of {', '.join(v for v, _ in VARIANTS)} "
+                "(截断: a cut-off copy).")
 
-def machine() -> list[tuple[str, str]]:
+    return Section("check", "Check against mediainfo",
+                   "One clip of 25 MB and one of 250 MB, then a folder of 50 clips, against the `mediainfo` CLI "
+                   "(which parses at its default ParseSpeed 0.5; kcsubmit uses MediaInfoLib at 0).",
+                   cases, runs, after=after)
+
+
+def scaling_rows(t: dict[str, Timing]) -> list[list[str]]:
+    """25 MB against 250 MB: header-only parsing makes the bigger file cost no more."""
+    out = []
+    for key, name in (("kc", "kcsubmit check"), ("kcj", "kcsubmit check --format json"), ("mi", "mediainfo"),
+                      ("mij", "mediainfo --Output=JSON"), ("mi0", "mediainfo --ParseSpeed=0")):
+        small, big = t[f"{key}25"].median, t[f"{key}250"].median
+        aimed, ratio = key.startswith("kc"), big / small
+        met = ("yes" if ratio <= SCALING_AIM else "NO") if aimed else "—"
+        aim = f"≤ {SCALING_AIM:.2f}x" if aimed else "—"
+        out.append([name, f"{small:.3f}", f"{big:.3f}", f"{ratio:.2f}x", aim, met])
+    return out
+
+
+def archive_section(kc: str, runs: int) -> Section:
+    video = ensure_sized("人工智能-280MB.mp4", *SIZED["人工智能-280MB.mp4"])
+    big_zip = ensure_zip(video)
+    return Section("archive", "Archive check against unpacked",
+                   "The 282 MB clip alone, and stored (not deflated) in a theme zip as `pack` writes it: the "
+                   "archive check reads the entry once to verify its CRC-32 (A008).", [
+                       Case("mp4280", "kcsubmit check, 282 MB mp4", [kc, "check", "-f", "json", str(video)],
+                            ok_codes=FINDINGS),
+                       Case("zip280", "kcsubmit check, 282 MB zip holding it (stored)",
+                            [kc, "check", "-f", "json", str(big_zip)], refs=("mp4280",),
+                            aims=(Aim("ratio", 1.2), Aim("mib", 150)), ok_codes=FINDINGS),
+                   ], runs)
+
+
+def batch_section(kc: str, runs: int) -> Section:
+    archives = ensure_archives()
+    return Section("batch", "Batch scaling with --jobs",
+                   f"{ARCHIVES} small theme zips (one 61 s clip each), one worker process against two "
+                   f"(on {os.cpu_count()} logical cores). Peak RSS is that of the biggest process.", [
+                       Case("arc200j1", f"kcsubmit check --jobs 1, {ARCHIVES} small zips",
+                            [kc, "check", "-j", "1", "-f", "json", str(archives)], ok_codes=FINDINGS),
+                       Case("arc200j2", f"kcsubmit check --jobs 2, {ARCHIVES} small zips",
+                            [kc, "check", "-j", "2", "-f", "json", str(archives)], refs=("arc200j1",),
+                            aims=(Aim("ratio", 0.75),), ok_codes=FINDINGS),
+                   ], runs)
+
+
+def docx_section(kc: str, runs: int) -> Section:
+    big_docx = ensure_big_docx()
+    mb = big_docx.stat().st_size / 1e6
+    return Section("docx", "A .docx with 30 pictures: memory",
+                   f"A {mb:.0f} MB case document holding 30 distinct 2600x1950 JPEG photos of noise (about 5 MB "
+                   "each, which compresses badly): every picture is decoded and checked.", [
+                       Case("docx30", f"kcsubmit check, .docx with 30 pictures ({mb:.0f} MB)",
+                            [kc, "check", str(big_docx)], aims=(Aim("mib", 300),), ok_codes=FINDINGS),
+                   ], runs)
+
+
+# --- the machine -----------------------------------------------------------------------------------
+
+PROBE = """
+import importlib.metadata as m, json
+from pymediainfo import MediaInfo
+lib = MediaInfo._get_library()
+print(json.dumps({"lib": lib[2], "libpath": lib[0]._name, **{n: m.version(n) for n in
+      ("kcsubmit", "pymediainfo", "Pillow", "python-docx", "imageio-ffmpeg", "typer")}}))
+"""
+
+
+def machine(mi: str) -> list[tuple[str, str]]:
     """What the figures were measured on: hardware and the versions that matter."""
     def first(path: str, key: str) -> str:
         lines = Path(path).read_text().splitlines() if Path(path).exists() else []
         return next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith(key)), "?")
+
     output = lambda cmd: subprocess.run(cmd, capture_output=True, text=True, check=True).stdout  # noqa: E731
-    probe = ("import importlib.metadata as m; from pymediainfo import MediaInfo; lib = MediaInfo._get_library(); "
-             "print(m.version('kcsubmit'), m.version('pymediainfo'), lib[2], lib[0]._name)")
-    kc_ver, pmi_ver, lib_ver, lib_path = output([sys.executable, "-c", probe]).strip().split(maxsplit=3)
+    v = json.loads(output([sys.executable, "-c", PROBE]))
+    lib = Path(v["libpath"])
+    ffmpeg = output([videogen.ffmpeg_exe(), "-version"]).split()[2]
+    zip_line = output([shutil.which("zip") or "zip", "-v"]).splitlines()[1]
     return [
         ("CPU", f"{first('/proc/cpuinfo', 'model name')}, {os.cpu_count()} logical cores"),
         ("RAM", f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.1f} GiB"),
         ("OS", platform.platform()), ("Python", platform.python_version()),
-        ("kcsubmit", kc_ver), ("pymediainfo", pmi_ver),
-        ("MediaInfoLib used by kcsubmit", f"{lib_ver} ({Path(lib_path).name} in {Path(lib_path).parent.name}/)"),
-        ("mediainfo CLI", output(["mediainfo", "--Version"]).split()[-1].lstrip("v")),
+        ("kcsubmit", v["kcsubmit"]), ("pymediainfo", v["pymediainfo"]),
+        ("MediaInfoLib used by kcsubmit", f"{v['lib']} ({lib.name} in {lib.parent.name}/)"),
+        ("mediainfo CLI", output([mi, "--Version"]).split()[-1].lstrip("v")),
+        ("ffmpeg", f"{ffmpeg} (imageio-ffmpeg {v['imageio-ffmpeg']})"),
+        ("Pillow", v["Pillow"]), ("python-docx", v["python-docx"]), ("Typer", v["typer"]),
+        ("zip", " ".join(zip_line.split()[2:4])),
     ]
 
 
-def verdict(case: Case, median: float, ratio: float | None, peak: float = 0.0) -> tuple[str, str]:
-    """(aim, met) of a row: the median against a time aim, the ratio against a ratio aim,
-    or the peak RSS against a memory aim."""
-    if case.aim_mib is not None:
-        return f"< {case.aim_mib:.0f} MiB", "yes" if peak < case.aim_mib else "NO"
-    if case.aim_s is not None:
-        return f"< {case.aim_s:.2f} s", "yes" if median < case.aim_s else "NO"
-    if case.aim_ratio is not None:
-        return f"≤ {case.aim_ratio:.2g}x", "yes" if ratio is not None and ratio <= case.aim_ratio else "NO"
-    return "—", "—"
+class Load:
+    """CPU time used by other processes while the bench ran: busy time of the machine (/proc/stat,
+    steal included) minus the CPU time of this process and everything it waited for."""
+
+    def __init__(self) -> None:
+        self.start = self._busy(), self._ours(), time.perf_counter(), os.getloadavg()[0]
+
+    @staticmethod
+    def _busy() -> float:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle, iowait
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _ours() -> float:
+        return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                   for f in ("ru_utime", "ru_stime"))
+
+    def text(self) -> str:
+        busy, ours, wall, load = self.start
+        other = max(0.0, (self._busy() - busy) - (self._ours() - ours))
+        share = other / ((time.perf_counter() - wall) * (os.cpu_count() or 1))
+        noisy = " — more than 10 %: the figures are noisy, rerun on a quiet machine" if share > 0.10 else ""
+        return (f"other processes (and the hypervisor's steal) used {other:.0f} CPU-seconds during the run, "
+                f"{share:.0%} of the machine; load average {load:.2f} at the start{noisy}")
 
 
-def main_rows(cases: list[Case], t: dict[str, tuple[float, float]]) -> list[list[str]]:
-    """what, median s, peak RSS MiB, reference, ratio, aim, met."""
-    names = {c.key: c.what for c in cases}
-    rows = []
-    for c in cases:
-        median, peak = t[c.key]
-        ratio = median / t[c.ref][0] if c.ref else None
-        rows.append([c.what, f"{median:.3f}", f"{peak:.1f}", names.get(c.ref, "—"),
-                     "—" if ratio is None else f"{ratio:.2f}x", *verdict(c, median, ratio, peak)])
-    return rows
+# --- the page --------------------------------------------------------------------------------------
 
-
-def scaling_rows(t: dict[str, tuple[float, float]]) -> list[list[str]]:
-    """25 MB against 250 MB: header-only parsing makes the bigger file cost no more."""
-    rows = []
-    for key, name in (("kc", "kcsubmit check"), ("kcj", "kcsubmit check --format json"), ("mi", "mediainfo"),
-                      ("mij", "mediainfo --Output=JSON"), ("mi0", "mediainfo --ParseSpeed=0")):
-        small, big = t[f"{key}25"][0], t[f"{key}250"][0]
-        aimed, ratio = key.startswith("kc"), big / small
-        met = ("yes" if ratio <= SCALING_AIM else "NO") if aimed else "—"
-        rows.append([name, f"{small:.3f}", f"{big:.3f}", f"{ratio:.2f}x", f"≤ {SCALING_AIM:.2f}x" if aimed else "—", met])
-    return rows
-
-
-def text_table(head: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
-    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def md_table(head: list[str], rows: list[list[str]]) -> str:
-    line = lambda r: "| " + " | ".join(r) + " |"  # noqa: E731
-    return "\n".join([line(head), "|" + "---|" * len(head), *map(line, rows)])
-
-
-def shown(cmd: list[str], tools: dict[str, str]) -> str:
-    """A command line as a reader types it: bare tool names, repo-relative paths, globbed folder."""
-    words = [tools.get(w, os.path.relpath(w, ROOT) if w.startswith(str(ROOT)) else w) for w in cmd]
-    if len(words) > 10:  # mediainfo f1 ... f50
-        words = [words[0], f"{os.path.dirname(words[1])}/*", f"  # {len(words) - 1} files"]
-    return " ".join(words)
-
-
-def render_docs(info, cases: list[Case], t, tools: dict[str, str], runs: int, notes: str) -> str:
-    """The text of docs/benchmarks.md; ``tools`` maps executable paths to the names shown."""
+def render_docs(info: list[tuple[str, str]], sections: list[Section], timings: dict[str, Timing],
+                afters: dict[str, str], soak_md: str | None, tools: dict[str, str], runs: int,
+                took: float, load: str, missed: list[str], notes: str) -> str:
+    names = {c.key: c.what for s in sections for c in s.cases}
+    parts = []
+    for s in sections:
+        commands = "\n".join([*(shown(c.cmd, tools) for c in s.cases), *s.extra_commands])
+        parts.append(f"## {s.title}\n\n{s.intro}\n\n{md_table(HEAD, rows(s, timings, names))}\n\n"
+                     + (f"{afters[s.key]}\n\n" if afters.get(s.key) else "") + f"```\n{commands}\n```\n")
+    if soak_md is not None:
+        parts.append(f"## Soak: {soak.COUNT:,} submissions\n\n{soak_md}")
+    aims = "\n".join(f"- {m}" for m in missed) or "- none"
     return f"""# Benchmarks
 
-Written by `python bench/run.py --write-docs` on {time.strftime('%Y-%m-%d')}; edit only the
-Notes at the end (the script keeps everything below the notes marker comment there).
+Written by `make bench` (`python bench/run.py --write-docs`) on {time.strftime('%Y-%m-%d')}; the whole run
+took {minutes(took)}. Edit only the Notes at the end (the script keeps everything below
+the notes marker comment there).
 
 ## Machine
 
 {chr(10).join(f"- {k}: {v}" for k, v in info)}
+- Load: {load}
 
-## Results
+## How it is measured
 
-Median wall time of {runs} runs after one warm-up, each a fresh process that a small
-launcher forks and execs with stdout on `/dev/null`, timed from fork to exit (start-up
-included, files in the page cache). Peak RSS: the largest `ru_maxrss` of the runs, from
-`os.wait4` on that one child (floor: the `/bin/true` row). ratio = median / reference
-median. `kcsubmit check` exits 1 when a file has findings: that counts as a normal run.
+Each command is a fresh process that a small launcher (`bench/common.py`) forks and execs with
+stdin and stdout on `/dev/null`, timed from fork to exit (start-up included, files in the page
+cache): the median of {runs} runs after one warm-up run unless a table says otherwise. Peak RSS is
+the largest `ru_maxrss` of those runs, from `os.wait4` on that child, which reports the larger of
+its own high-water mark and those of the children it waited for (ffmpeg under `fix`, the workers of
+`--jobs`): the biggest single process, not a sum (floor: the `/bin/true` row, the launcher's forked
+child before exec). ratio = median / the reference's median, both measured in this run.
+`kcsubmit check` exits 1 when a file has findings: that counts as a normal run. Python runs with
+its bytecode cache (in `bench/out/pycache`), as after `pip install`.
 
-{md_table(MAIN_HEAD, main_rows(cases, t))}
+Aims not met in this run:
 
-A header-only check takes the same time on both clips: both are {SIZED_SECONDS:g} s, compliant
-1080p25 H.264/AAC (same index size), at 8 Mbit/s and 750 kbit/s.
+{aims}
 
-{md_table(SCALING_HEAD, scaling_rows(t))}
-
-`bench/out/folder50`: {COPIES} clips (61-65 s) each of {", ".join(v for v, _ in VARIANTS)} (截断: a cut-off copy).
-
-## Command lines
-
-```
-{chr(10).join(shown(c.cmd, tools) for c in cases)}
-```
-
+{chr(10).join(parts)}
 ## How to reproduce
 
-`make bench` (makes `.venv`, prints the table) or `.venv/bin/python bench/run.py --write-docs`
-(also rewrites this file); `--runs N` sets N. Needs `mediainfo` on PATH (`apt-get install -y
-mediainfo`). The media are generated into `bench/out/` (git-ignored) once and then reused.
+`make bench` (makes `.venv`, runs everything, rewrites this file) or `.venv/bin/python bench/run.py
+--write-docs`; `--runs N` sets the runs of the quick commands, `--only fix,pack` runs some tables
+(without `--write-docs`), `--no-presets` skips the preset sweep. `python bench/fix.py`,
+`bench/pack.py` and `bench/soak.py` each run one part alone. Needs `mediainfo` and `zip` on PATH
+(`apt-get install -y mediainfo zip`). The media are generated into `bench/out/` (git-ignored) once
+and then reused.
 
 ## Notes
 
 {NOTES_MARKER}{notes}"""
+
+
+def minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
 def kept_notes() -> str:
@@ -338,26 +360,64 @@ def kept_notes() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark kcsubmit check against mediainfo.")
-    parser.add_argument("--runs", type=lambda v: max(5, int(v)), default=7,
-                        help="timed runs per command (default 7; at least 5)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=lambda v: max(3, int(v)), default=7,
+                        help="timed runs of each quick command (default 7; at least 3)")
     parser.add_argument("--write-docs", action="store_true", help=f"also rewrite {DOCS.relative_to(ROOT)}")
+    parser.add_argument("--only", type=lambda v: [s for s in v.split(",") if s], default=list(SECTIONS),
+                        help=f"comma-separated tables to run, of {','.join(SECTIONS)} (not with --write-docs)")
+    parser.add_argument("--no-presets", action="store_true", help="skip the libx264 preset sweep (about 90 s)")
     args = parser.parse_args(argv)
-    kc, mi = find_tools()
-    sized = {str(mb): str(ensure_sized(name, mb, rate)) for name, (mb, rate) in SIZED.items()}
-    cases = build_cases(kc, mi, sized, ensure_folder(), ensure_big_docx(),
-                        ensure_zip(Path(sized["280"])), ensure_archives())
-    info = machine()
+    if unknown := set(args.only) - set(SECTIONS):
+        parser.error(f"unknown table {', '.join(sorted(unknown))}; known: {','.join(SECTIONS)}")
+    if args.write_docs and set(args.only) != set(SECTIONS):
+        parser.error("--write-docs rewrites every table: leave out --only")
+    began, load = time.perf_counter(), Load()
+    kc, mi = kcsubmit_exe(), shutil.which("mediainfo")
+    if mi is None:
+        raise SystemExit("no mediainfo on PATH: apt-get install -y mediainfo")
+    info = machine(mi)
     print("\n".join(f"{k}: {v}" for k, v in info), end="\n\n", flush=True)
-    timings = {}
-    for case in cases:
-        timings[case.key] = measure(case, args.runs)
-        print(f"  {case.what}: {timings[case.key][0]:.3f} s", flush=True)
-    print(f"\n{text_table(MAIN_HEAD, main_rows(cases, timings))}\n")
-    print(text_table(SCALING_HEAD, scaling_rows(timings)))
+    OUT.mkdir(parents=True, exist_ok=True)
+    PYCACHE.mkdir(exist_ok=True)
+    build = {
+        "startup": lambda scratch: startup_section(kc, args.runs),
+        "check": lambda scratch: check_section(kc, mi, args.runs),
+        "archive": lambda scratch: archive_section(kc, args.runs),
+        "batch": lambda scratch: batch_section(kc, args.runs),
+        "docx": lambda scratch: docx_section(kc, args.runs),
+        "fix": lambda scratch: fix.section(kc, scratch, presets=not args.no_presets),
+        "pack": lambda scratch: pack.section(kc, scratch),
+    }
+    sections, timings, afters, missed, soak_md = [], {}, {}, [], None
+    with scratch_dir() as scratch:
+        for key in [k for k in SECTIONS if k in args.only and k != "soak"]:
+            (scratch / key).mkdir()
+            section = build[key](scratch / key)
+            print(f"{section.title}:", flush=True)
+            measure_section(section, timings)
+            afters[key] = section.after(timings) if section.after else ""
+            sections.append(section)
+    names = {c.key: c.what for s in sections for c in s.cases}
+    for section in sections:
+        print(f"\n{section.title}\n{text_table(HEAD, rows(section, timings, names))}")
+        if afters[section.key]:
+            print(f"\n{afters[section.key]}")
+        missed += misses(section, timings, names)
+    tools = {kc: "kcsubmit", mi: "mediainfo", sys.executable: "python", videogen.ffmpeg_exe(): "ffmpeg",
+             shutil.which("zip") or "zip": "zip", shutil.which("cp") or "cp": "cp"}
+    if "soak" in args.only:
+        print("\nSoak:", flush=True)
+        result = soak.run(soak.ensure_soak(), kc)
+        print(soak.text(result))
+        soak_md = soak.markdown(result, shown(result.cmd, tools))
+        missed += soak.misses(result)
+    took = time.perf_counter() - began
+    print(f"\naims not met: {len(missed)}" + "".join(f"\n  {m}" for m in missed))
+    print(f"{load.text()}\nthe whole run took {minutes(took)}")
     if args.write_docs:
-        tools = {kc: "kcsubmit", mi: "mediainfo", sys.executable: "python"}
-        DOCS.write_text(render_docs(info, cases, timings, tools, args.runs, kept_notes()), encoding="utf-8")
+        DOCS.write_text(render_docs(info, sections, timings, afters, soak_md, tools, args.runs, took,
+                                    load.text(), missed, kept_notes()), encoding="utf-8")
         print(f"wrote {DOCS.relative_to(ROOT)}")
     return 0
 

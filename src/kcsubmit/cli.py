@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from enum import Enum
@@ -355,14 +356,20 @@ def _emit(render, report, options, output: Optional[Path]) -> None:  # type: ign
             render(report, out, options)
         os.replace(tmp, output)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise KcsubmitError(f"cannot write {output}: {exc.strerror or exc}") from None
+        with contextlib.suppress(OSError):  # a read-only folder refuses the clean-up too
+            tmp.unlink(missing_ok=True)
+        raise KcsubmitError(f"cannot write {output}: {exc.strerror or exc}", key="cannot_write",
+                            path=str(output), reason=exc.strerror or str(exc)) from None
 
 
 def run(argv: Optional[List[str]] = None) -> None:
     """Run the CLI; every failure ends in one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if not debug:
+        # "Exception ignored in ZipFile.__del__" after a full disk, or at a Ctrl-C during a fork:
+        # Python ignores these by definition; a teacher should not see their traceback.
+        sys.unraisablehook = lambda unraisable: None
     for stream in (sys.stdout, sys.stderr):
         # A legacy Windows code page cannot encode every symbol (✓ ✗): replace, never crash.
         if hasattr(stream, "reconfigure"):

@@ -7,6 +7,7 @@ needs no repair is copied, not re-encoded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, replace
@@ -66,7 +67,11 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path = "fixed",
     """
     paths = [str(p) for p in paths] or ["."]
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KcsubmitError(f"cannot create {out}: {exc.strerror or exc}", key="cannot_write", path=str(out),
+                            reason=exc.strerror or str(exc)) from None
     profile = engine.profile_for(engine.find_submission(paths), rules)
     report = engine.check(paths, rules=profile, exclude=[out])
     roots = [_root(Path(p)) for p in paths]
@@ -86,7 +91,10 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
     before = tuple(result.findings) + tuple(inside)
     needs = any(f.fixable and (f.rule != "V006" or options.trim) for f in before)
     fixer = FIXERS.get(result.kind) if needs else None
-    final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
+    try:
+        final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
+    except OSError as exc:
+        return Fixed(str(src), result.kind, "failed", before=before, error=f"cannot write in {out}: {exc.strerror or exc}")
     part = final.with_name(f".{final.name}.kcsubmit-part")
     try:
         if fixer is None:
@@ -98,12 +106,21 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
             outcome = import_module(fixer[0]).fix(src, result, profile, part, options)
         os.replace(part, final)
     except KcsubmitError as exc:
-        part.unlink(missing_ok=True)
+        _discard(part)
         return Fixed(str(src), result.kind, "failed", before=before, error=str(exc))
+    except OSError as exc:  # a full disk, a read-only folder: this file's failure, said with its name
+        _discard(part)
+        return Fixed(str(src), result.kind, "failed", before=before,
+                     error=f"cannot write {final}: {exc.strerror or exc}")
     except BaseException:
-        part.unlink(missing_ok=True)  # Ctrl-C or a crash: no half-written file stays behind
+        _discard(part)  # Ctrl-C or a crash: no half-written file stays behind
         raise
     return Fixed(str(src), result.kind, outcome.action, str(final), outcome.details, before)
+
+
+def _discard(part: Path) -> None:
+    with contextlib.suppress(OSError):
+        part.unlink(missing_ok=True)
 
 
 def _recheck(done: list[Fixed], profile: Profile) -> list[Fixed]:

@@ -88,6 +88,10 @@ def pack(target: str | Path = ".", out_dir: str | Path = "dist", *, studio: str 
             state.current = {Path(f.source).resolve(): Path(f.output) for f in fixed.files if f.output}
             problems = [(f.source, x) for f in fixed.files for x in f.remaining]
             failures = tuple((f.source, f.error) for f in fixed.files if f.error)
+            if failures:  # pack could not do its job: one line, exit 2
+                source, error = failures[0]
+                raise KcsubmitError(f"cannot repair {source}: {error}", key="pack_fix_failed",
+                                    path=source, reason=error)
         else:
             problems = [(r.path, f) for r in report.files for f in r.findings]
             failures = ()
@@ -164,9 +168,9 @@ def _pictures_of(document: Path, work: Path) -> list[Path]:
 def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
            encoding: str) -> tuple[tuple[Packed, ...], tuple[tuple[str, Finding], ...]]:
     """Write every archive under a temporary name, verify them all, then rename them all."""
-    out.mkdir(parents=True, exist_ok=True)
     parts = [out / f".{p.name[:-4]}.kcsubmit-part.zip" for p in plan]
     try:
+        out.mkdir(parents=True, exist_ok=True)
         for planned, part in zip(plan, parts):
             write_zip(part, planned.entries, encoding)
         # Re-opened and checked: A008 reads every entry through, so every CRC is tested once.
@@ -201,7 +205,10 @@ def _final_name(path: str, shown: dict[str, str]) -> str:
 
 def _remove(parts: list[Path]) -> None:
     for part in parts:
-        part.unlink(missing_ok=True)
+        try:
+            part.unlink(missing_ok=True)
+        except OSError:  # a read-only or vanished folder: nothing of ours is there
+            pass
 
 
 def _sha256(path: Path) -> str:

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import math
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
+
+from . import boxes
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None: MediaInfo reports "inf" or text for a damaged header."""
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
+
+
+def _int(value: Any) -> int:
+    number = _number(value)
+    return int(number) if number is not None and abs(number) < 1e9 else 0
+
+
+def _text(value: Any) -> str | None:
+    """A field as text: pymediainfo turns a field of digits (a brand "1234") into an int."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
@@ -29,26 +48,47 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
     if facts["size_bytes"] == 0:
         return facts
     try:
-        from pymediainfo import MediaInfo
+        with _opened(path, file) as stream:
+            bad = boxes.find_bad_table(stream)
+            if bad is not None:  # MediaInfo would walk billions of entries that are not there
+                facts["damaged"] = {"box": bad.box, "count": bad.count, "room": bad.room}
+                return facts
+            stream.seek(0)
+            from pymediainfo import MediaInfo
 
-        # ParseSpeed 0: headers only. The default (0.5) reads megabytes of media data
-        # for no fact we use (bench/: identical facts on every test and demo clip).
-        info = MediaInfo.parse(file if file is not None else path, parse_speed=0)
+            # ParseSpeed 0: headers only. The default (0.5) reads megabytes of media data
+            # for no fact we use (bench/: identical facts on every test and demo clip).
+            # Always a file object: MediaInfo 24.12 opening a path loops for ever on an
+            # x264 SEI holding "options: " twice, read as a stream it does not (F2).
+            info = MediaInfo.parse(stream, parse_speed=0)
+    except OSError as exc:
+        facts.update(size_bytes=None, error=str(exc))
+        return facts
     except Exception as exc:  # noqa: BLE001 - any parser failure means "not readable media"
         facts["error"] = f"{type(exc).__name__}: {exc}"
         return facts
     general = info.general_tracks[0] if info.general_tracks else None
-    if general is None or not general.format:
+    if general is None or not _text(general.format):
         return facts
     facts.update(_general(general))
     if info.video_tracks:
         facts.update(_video(info.video_tracks[0]))
-        if facts.get("duration_s") is None and general.duration is not None:
-            facts["duration_s"] = round(float(general.duration) / 1000, 3)
+        general_duration = _number(general.duration)
+        if facts.get("duration_s") is None and general_duration is not None:
+            facts["duration_s"] = round(general_duration / 1000, 3)
     facts["video_tracks"] = len(info.video_tracks)
     facts["audio_tracks"] = len(info.audio_tracks)
-    facts["audio_codec"] = info.audio_tracks[0].format if info.audio_tracks else None
+    facts["audio_codec"] = _text(info.audio_tracks[0].format) if info.audio_tracks else None
     return facts
+
+
+@contextmanager
+def _opened(path: Path, file: BinaryIO | None) -> Iterator[BinaryIO]:
+    if file is not None:
+        yield file
+    else:
+        with open(path, "rb") as stream:
+            yield stream
 
 
 def _size_of(file: BinaryIO) -> int:
@@ -59,22 +99,24 @@ def _size_of(file: BinaryIO) -> int:
 
 
 def _general(track: Any) -> dict[str, Any]:
-    container = track.format
-    codec_id = (track.codec_id or "").strip()
-    if container == "MPEG-4" and (track.format_profile == "QuickTime" or codec_id == "qt"):
+    container = _text(track.format)
+    codec_id = _text(track.codec_id) or ""
+    if container == "MPEG-4" and (_text(track.format_profile) == "QuickTime" or codec_id == "qt"):
         container = "QuickTime"
-    streamable = track.isstreamable
+    streamable = _text(track.isstreamable)
     return {
         "container": container,
         "brand": codec_id or None,
-        "truncated": track.istruncated == "Yes",
+        "truncated": _text(track.istruncated) == "Yes",
         "faststart": None if streamable is None else streamable == "Yes",
     }
 
 
 def _video(track: Any) -> dict[str, Any]:
-    width, height = int(track.width or 0), int(track.height or 0)
+    width, height = _int(track.width), _int(track.height)
     par = _number(track.pixel_aspect_ratio) or 1.0
+    if not 0.01 <= par <= 100:  # a damaged header: a stored width of 0 gives "inf"
+        par = 1.0
     rotation = int(round(_number(track.rotation) or 0)) % 360
     shown_w, shown_h = round(width * par), height
     if rotation in (90, 270):
@@ -82,8 +124,8 @@ def _video(track: Any) -> dict[str, Any]:
     duration = _number(track.duration)
     depth = _number(track.bit_depth)
     return {
-        "video_codec": track.format,
-        "video_profile": track.format_profile,
+        "video_codec": _text(track.format),
+        "video_profile": _text(track.format_profile),
         "width": width,
         "height": height,
         "pixel_aspect_ratio": round(par, 3),
@@ -91,9 +133,9 @@ def _video(track: Any) -> dict[str, Any]:
         "display_width": shown_w,
         "display_height": shown_h,
         "duration_s": None if duration is None else round(duration / 1000, 3),
-        "scan_type": track.scan_type,
+        "scan_type": _text(track.scan_type),
         "bit_depth": None if depth is None else int(depth),
-        "chroma_subsampling": track.chroma_subsampling,
+        "chroma_subsampling": _text(track.chroma_subsampling),
         "frame_rate": _number(track.frame_rate),
-        "frame_rate_mode": track.frame_rate_mode,
+        "frame_rate_mode": _text(track.frame_rate_mode),
     }

@@ -57,6 +57,10 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
     elif size is None:  # could not even be opened
         yield Violation(actual=facts.get("error", "unreadable"), expected="video",
                         values={"reason": facts.get("error", "")})
+    elif facts.get("damaged"):
+        damaged = facts["damaged"]
+        yield Violation(actual=f"{damaged['box']} table of {damaged['count']} entries", expected="video",
+                        variant="damaged", values=dict(damaged))
     elif not facts.get("container"):
         yield Violation(actual="not media", expected="video", variant="unreadable",
                         values={"size": Bytes(size)})

@@ -497,7 +497,6 @@ def test_fix_killed_at_random_moments(fix_input: Path, rules_file: str, tmp_path
     assert_complete(published, rules_file, private_tmp(tmp_path, "tmp-check"))
 
 
-@pytest.mark.xfail(strict=False, reason="a SIGINT that lands while ffmpeg forks can be lost (known race: block SIGINT with pthread_sigmask around Popen); timing-dependent under load")
 def test_pack_killed_at_random_moments(studio: Path, rules_file: str, tmp_path: Path) -> None:
     before = snapshot(studio)
     args = ["pack", str(studio), "--fix", "--rules", rules_file, "--encoder", "libx264", "-o"]
@@ -527,10 +526,6 @@ def test_pack_killed_at_random_moments(studio: Path, rules_file: str, tmp_path: 
     assert_complete(published, rules_file, private_tmp(tmp_path, "tmp-check"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Ctrl-C while `python -m kcsubmit` imports the CLI (`from .cli import run` in __main__.main: typer, rich; "
-    "the first ~0.2 s) prints a KeyboardInterrupt traceback and dies of SIGINT instead of one line and exit 2 "
-    "(reported to the lead)"))
 def test_ctrl_c_while_starting_up_is_one_line(fix_input: Path, rules_file: str, tmp_path: Path) -> None:
     """-X importtime tells when typer's import has begun, inside ``from .cli import run``.
 
@@ -592,10 +587,6 @@ sys.exit(43 if not fired else 0)  # 43: no Python code runs at fork, so there is
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ffmpeg.run: a SIGINT that arrives while Popen forks (preexec_fn runs Python at-fork callbacks) is "
-    "lost in an 'Exception ignored in: <function _releaseLock>'; fix carries on and exits 0 (cli.run's "
-    "sys.unraisablehook now hides the traceback, not the loss) (reported to the lead)"))
 def test_ctrl_c_while_ffmpeg_starts_is_not_lost(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", LOST_SIGINT], capture_output=True, text=True,
                           env=_env(private_tmp(tmp_path)), timeout=120)
@@ -635,15 +626,10 @@ def _commands(fix_input: Path, light_studio: Path, target: Path) -> dict[str, li
 
 
 @pytest.mark.parametrize("command", ["fix", "pack", "check"])
-def test_read_only_output_folder(request: pytest.FixtureRequest, fix_input: Path, light_studio: Path,
+def test_read_only_output_folder(fix_input: Path, light_studio: Path,
                                  rules_file: str, tmp_path: Path, read_only_folder: tuple[Path, str],
                                  command: str) -> None:
     folder, _ = read_only_folder
-    if command == "fix":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "fix -o READ-ONLY: each file becomes its own failure row ('cannot write …: Read-only file system'), "
-            "exit 1, followed by every finding with the advice to run `kcsubmit fix`; nothing can be written, "
-            "so it should be exit 2 with one line naming the folder (reported to the lead)")))
     before = snapshot(fix_input), snapshot(light_studio)
     proc = kcsubmit(*_commands(fix_input, light_studio, folder)[command], "--rules", rules_file,
                     tmpdir=private_tmp(tmp_path))

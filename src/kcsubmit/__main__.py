@@ -12,8 +12,11 @@ def main() -> None:
 
         print(f"kcsubmit {__version__}")
         return
-    from .cli import run
-
+    try:
+        from .cli import run  # Typer and rich: the first ~0.2 s of every run
+    except KeyboardInterrupt:  # Ctrl-C before the CLI could catch it: the same one line as later
+        print("kcsubmit: error: interrupted / 已中断", file=sys.stderr)
+        sys.exit(2)
     run()
 
 

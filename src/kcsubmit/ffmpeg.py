@@ -80,9 +80,19 @@ def run(args: Sequence[str], duration_s: float | None = None,
     command = [exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
                "-progress", "pipe:1", *args]
     with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors,
-                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        # A Ctrl-C that lands while Popen forks would be raised inside an at-fork callback,
+        # where Python reports it as "Exception ignored" and drops it: the fix would go on.
+        # So SIGINT/SIGTERM wait (blocked) until the process exists, then arrive in the try
+        # below, which stops ffmpeg. The child unblocks them before exec.
+        held = _hold_interrupts()
         try:
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors,
+                                    preexec_fn=_child_setup if held is not None else None)
+        except BaseException:
+            _release_interrupts(held)
+            raise
+        try:
+            _release_interrupts(held)  # a Ctrl-C held back is raised here
             assert proc.stdout is not None
             for raw in proc.stdout:
                 line = raw.decode("ascii", "replace").strip()
@@ -109,8 +119,26 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: SIGKILL ffmpeg when kcsubmit dies, even by SIGKILL."""
+INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_interrupts() -> set[signal.Signals] | None:
+    """Block Ctrl-C and SIGTERM in this thread (POSIX); the previous mask, or None."""
+    if os.name != "posix" or not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+
+
+def _release_interrupts(held: set[signal.Signals] | None) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _child_setup() -> None:  # pragma: no cover - runs in the child, before exec
+    """ffmpeg gets Ctrl-C again (a mask survives exec); on Linux it dies with kcsubmit, even by SIGKILL."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
+    if not sys.platform.startswith("linux"):
+        return
     try:
         import ctypes
 

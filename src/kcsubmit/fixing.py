@@ -18,6 +18,7 @@ from . import engine
 from .errors import KcsubmitError, UsageError
 from .fixers import FixOptions, Outcome
 from .models import FileResult, Finding, Report
+from .outdir import ensure_writable
 from .profile import Profile
 
 # kind → (fixer module, suffix of the repaired file)
@@ -67,11 +68,7 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path = "fixed",
     """
     paths = [str(p) for p in paths] or ["."]
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KcsubmitError(f"cannot create {out}: {exc.strerror or exc}", key="cannot_write", path=str(out),
-                            reason=exc.strerror or str(exc)) from None
+    ensure_writable(out, create=True)
     profile = engine.profile_for(engine.find_submission(paths), rules)
     report = engine.check(paths, rules=profile, exclude=[out])
     roots = [_root(Path(p)) for p in paths]

@@ -19,6 +19,7 @@ from .errors import KcsubmitError, UsageError
 from .fixing import FixReport, fix as run_fix
 from .fixers import FixOptions
 from .models import Finding, Severity
+from .outdir import ensure_writable
 from .profile import Profile
 from .zipwrite import write_zip
 
@@ -78,6 +79,8 @@ def pack(target: str | Path = ".", out_dir: str | Path = "dist", *, studio: str 
     """Build the upload archives of the submission at ``target`` into ``out_dir``."""
     out = Path(out_dir)
     state = _state(Path(target), rules, studio)
+    if not dry_run:
+        ensure_writable(out, create=False)  # before minutes of fixing, not after
     limit = state.profile.archive["max_bytes"]
     report = engine.check([str(target)], rules=state.profile, for_pack=True, exclude=[out])
     whole = [("submission", f) for f in report.submission if not (f.rule == "S004" and state.studio)]

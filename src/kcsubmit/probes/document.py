@@ -27,8 +27,12 @@ COMMENTS_RT = R + "/comments"
 # Office wraps a password-protected .docx in an OLE2 container with these streams.
 ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
 
-# A .docx whose parts would unpack to more than this is refused (a zip bomb).
-MAX_UNPACKED = 1_000_000_000
+# python-docx reads every part whole and lxml builds each XML part's whole tree, so
+# memory follows what the parts unpack to.  A case document (<= 500 字, a few photos,
+# inside a 300 MB archive) is far below these; a package beyond them is refused (D002)
+# before python-docx sees it.  docs/decisions.md.
+MAX_UNPACKED = 400_000_000  # every part together
+MAX_XML_PART = 16_000_000  # one XML part (a tree costs ~10x its text); a long report's is ~2 MB
 MAX_PARTS = 5_000
 
 
@@ -49,6 +53,9 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
         facts["converter"] = find_soffice()
         return facts
     problem = _package_problem(path)
+    if isinstance(problem, dict):
+        facts.update(oversized=problem, open_error=f"{problem['part']}: {problem['size']} bytes")
+        return facts
     if problem:
         facts["open_error"] = problem
         return facts
@@ -66,15 +73,23 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
     return facts
 
 
-def _package_problem(path: Path) -> str | None:
-    """Refuse packages that would be unsafe or pointless to open: bombs, damaged zips."""
+def _package_problem(path: Path) -> str | dict[str, Any] | None:
+    """Refuse packages that would be unsafe or pointless to open: bombs, damaged zips.
+
+    A part too big to read is returned as {part, size, limit} (D002's "oversized").
+    The sizes are those the zip declares: zipfile never inflates more than declared.
+    """
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
             if len(infos) > MAX_PARTS:
                 return f"{len(infos)} parts"
-            if sum(i.file_size for i in infos) > MAX_UNPACKED:
-                return "parts unpack to more than 1 GB"
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNPACKED:
+                return {"part": "*", "size": total, "limit": MAX_UNPACKED}
+            for info in infos:
+                if info.file_size > MAX_XML_PART and info.filename.lower().endswith((".xml", ".rels")):
+                    return {"part": info.filename, "size": info.file_size, "limit": MAX_XML_PART}
             if any(i.flag_bits & 0x1 for i in infos):
                 return "encrypted zip entries"
             # CRCs are verified as python-docx reads each part: a damaged one raises there.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ..profile import Profile
-from ..units import Openings
+from ..units import Bytes, Openings
 from .base import Violation, rule
 
 Facts = Mapping[str, Any]
@@ -40,6 +40,13 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
         return
     if facts.get("encrypted"):
         yield Violation(actual="encrypted", expected="opens", variant="encrypted")
+    elif facts.get("oversized"):
+        big = facts["oversized"]
+        variant = "oversized_total" if big["part"] == "*" else "oversized"
+        where = "all parts" if big["part"] == "*" else big["part"]
+        yield Violation(actual=f"{where} unpack to {big['size'] / 1e6:.0f} MB", expected=f"<= {big['limit'] / 1e6:.0f} MB",
+                        variant=variant, values={"part": big["part"], "size": Bytes(big["size"]),
+                                                 "limit": Bytes(big["limit"])})
     elif facts.get("format") == profile.case["document_format"]:
         reason = facts.get("open_error") or "?"
         yield Violation(actual=reason, expected="opens", variant="corrupt", values={"reason": reason})

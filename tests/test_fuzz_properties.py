@@ -625,9 +625,9 @@ def test_f1_mp4_brand_of_digits_is_a_finding_not_a_crash(fuzz_root: Path) -> Non
 
 @pytest.mark.parametrize("where", ["mp4", "stored in a zip"])
 def test_f2_x264_options_twice_does_not_hang(seeds: dict[str, Seed], fuzz_root: Path, where: str) -> None:
-    """F2: MediaInfo (24.12) loops for ever on an x264 SEI holding " - options: " twice when
-    it reads a file; read as a stream (a stored zip entry, probed in place) it does not.
-    The clip is otherwise compliant: any report will do, in time."""
+    """F2: MediaInfo (24.12) loops for ever on an x264 SEI holding " - options: " twice (read
+    from a path, or as a stream in pieces under 64 KB).  probes/masking.py hides the SEI's
+    UUID from it.  The clip is otherwise compliant: any report will do, in time."""
     video = _x264_options_twice(seeds["mp4"].data)
     if where == "mp4":
         name, data = "人工智能.mp4", video
@@ -700,3 +700,51 @@ def test_f4_absurd_table_count_does_not_hang(seeds: dict[str, Seed], fuzz_root: 
     finally:
         sandbox.remove()
     assert outcome.status == "report", outcome
+
+
+def _edit(video: bytes, box: str, at: int, value: int, size: int | None = None) -> bytes:
+    """The first ``box`` of the clip with the 32-bit field ``at`` bytes into its body set to
+    ``value`` (and its size field to ``size``)."""
+    data = bytearray(video)
+    start = data.index(box.encode()) - 4
+    struct.pack_into(">I", data, start + 8 + at, value)
+    if size is not None:
+        struct.pack_into(">I", data, start, size)
+    return bytes(data)
+
+
+F5_F7 = {
+    # F5: an edit list whose size runs past its parent, with 1.6 billion entries: MediaInfo
+    # allocated 12 GB and ran past a minute (atheris, mp4, 6.5 KB input).
+    "F5-elst-past-its-parent": lambda v: _edit(v, "elst", 4, 0x61720001, size=327708),
+    # F6: the sample-to-group table of the audio track claiming 1.9 billion entries: MediaInfo
+    # looped past a minute (atheris, mp4, 4 KB).
+    "F6-sbgp-count": lambda v: _edit(v, "sbgp", 8, 0x72727272),
+    # F7: the sample group description (version 1) claiming 2.6 billion entries: 12 s and more
+    # (atheris, mp4, 30 KB; a second input with 0xFFFFFFFE took minutes).
+    "F7-sgpd-count": lambda v: _edit(v, "sgpd", 12, 0x9E4AAAA8),
+}
+
+
+@pytest.mark.parametrize("case", list(F5_F7))
+@pytest.mark.parametrize("where", ["mp4", "stored in a zip"])
+def test_f5_f7_table_counts_are_v002_in_time(seeds: dict[str, Seed], fuzz_root: Path, case: str,
+                                             where: str) -> None:
+    video = F5_F7[case](seeds["mp4"].data)
+    if where == "mp4":
+        name, data = "人工智能.mp4", video
+    else:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr(zipfile.ZipInfo("人工智能.mp4", ag.DATE), video)
+        name, data = "人工智能.zip", out.getvalue()
+    sandbox = Sandbox.make(fuzz_root)
+    try:
+        path = sandbox.write(name, data)
+        outcome = WORKER.run(sandbox, path, INPROCESS_TIMEOUT_S)
+        sandbox.assert_clean(path)
+    finally:
+        sandbox.remove()
+    assert outcome.status == "report", outcome
+    video_rules = [rules for _, kind, rules in outcome.files if kind == "video"]
+    assert video_rules == [("V002",)], outcome

@@ -1,10 +1,12 @@
 """A sanity walk of an MP4/QuickTime box tree before MediaInfo reads it.
 
-MediaInfo trusts the entry count of a sample table: a count of 4 billion in a box
-of a few bytes makes it loop for minutes (docs/fuzzing.md, F4).  This walk reads
-the box headers only (the media data is skipped by seeking) and the movie box
-(``moov``, small: a few MB for a long clip) and reports the first table whose count
-cannot fit in its box.  It decides nothing else: every other fact is MediaInfo's.
+MediaInfo trusts the entry count of a table: a count of billions in a box of a few
+bytes makes it loop for minutes or allocate gigabytes (docs/fuzzing.md, F4-F6).
+This walk reads the top-level box headers (media data is skipped by seeking) and the
+boxes that hold tables (``moov``, ``moof``, ``mfra``: small, a few MB for a long clip),
+and reports the first table whose entries cannot fit in the bytes its box declares
+(clipped to its parent).  A file cut short is not judged here: entries missing past
+the end of the file are MediaInfo's "truncated".  It decides nothing else.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Callable, Iterator
 
-# Boxes whose children are boxes.
-CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex", b"udta"}
-# Full boxes: (bytes per entry for version 0, for version 1) after a 4-byte entry count.
-TABLES = {b"stts": (8, 8), b"ctts": (8, 8), b"stsc": (12, 12), b"stco": (4, 4), b"co64": (8, 8),
-          b"stss": (4, 4), b"stps": (4, 4), b"elst": (12, 20), b"stsd": (8, 8), b"dref": (8, 8)}
-MOOV_CAP = 256 << 20  # a movie box larger than this is not read here (MediaInfo still reads it)
-TOP_LEVEL_CAP = 10_000  # boxes at the top level before the walk gives up looking for moov
+# Boxes whose children are boxes (``meta`` is a full box in MP4, a plain one in QuickTime).
+CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex", b"udta",
+              b"moof", b"traf", b"mfra", b"meta", b"tref", b"sinf", b"schi"}
+READ = {b"moov", b"moof", b"mfra"}  # top-level boxes read and walked
+BOX_CAP = 256 << 20  # a top-level box holding more than this is not read here (MediaInfo still reads it)
+TOP_LEVEL_CAP = 100_000  # top-level boxes before the walk stops
+DEPTH_CAP = 16
 
 
 @dataclass(frozen=True)
@@ -32,26 +34,127 @@ class BadTable:
     room: int
 
 
-def find_bad_table(file: BinaryIO) -> BadTable | None:
-    """The first impossible table of the movie box, or None (also when there is no movie box)."""
+# A table's layout from its body (version, flags, fields): (count, offset of the first entry
+# from the body, bits per entry (at least)); None when the body is too short to say.
+Layout = Callable[[bytes, int, int], "tuple[int, int, int] | None"]
+
+
+def _u32(data: bytes, at: int) -> int | None:
+    return struct.unpack_from(">I", data, at)[0] if at + 4 <= len(data) else None
+
+
+def _simple(entry_bytes: int, v1_bytes: int | None = None) -> Layout:
+    """Version/flags, a 32-bit count, entries of a fixed size."""
+    def layout(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+        count = _u32(data, body + 4)
+        if count is None:
+            return None
+        size = v1_bytes if v1_bytes is not None and data[body] == 1 else entry_bytes
+        return count, 8, 8 * size
+    return layout
+
+
+def _sbgp(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    at = body + (12 if data[body] == 1 else 8)  # grouping type, (v1) its parameter, then the count
+    count = _u32(data, at)
+    return None if count is None else (count, at - body + 4, 64)
+
+
+def _sgpd(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    version = data[body]
+    if version == 1:
+        length, count = _u32(data, body + 8), _u32(data, body + 12)
+        if length is None or count is None:
+            return None
+        return count, 16, 8 * (length or 4)  # a 4-byte length before each entry when no default
+    at = body + (16 if version >= 2 else 8)
+    count = _u32(data, at)
+    return None if count is None else (count, at - body + 4, 8)
+
+
+def _saio(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    at = body + (12 if data[body + 3] & 1 else 4)  # flag 1: aux_info_type and its parameter first
+    count = _u32(data, at)
+    return None if count is None else (count, at - body + 4, 64 if data[body] == 1 else 32)
+
+
+def _saiz(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    at = body + (12 if data[body + 3] & 1 else 4)
+    if at + 5 > len(data):
+        return None
+    default, count = data[at], _u32(data, at + 1)
+    return None if count is None else (count, at - body + 5, 0 if default else 8)
+
+
+def _stsz(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    size, count = _u32(data, body + 4), _u32(data, body + 8)
+    return None if size is None or count is None else (count, 12, 0 if size else 32)
+
+
+def _stz2(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    if body + 12 > len(data):
+        return None
+    return _u32(data, body + 8) or 0, 12, data[body + 7]  # field size in bits: 4, 8 or 16
+
+
+def _trun(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    count = _u32(data, body + 4)
+    if count is None:
+        return None
+    flags = int.from_bytes(data[body + 1:body + 4], "big")
+    head = 8 + 4 * bool(flags & 0x1) + 4 * bool(flags & 0x4)
+    per_sample = 4 * sum(bool(flags & bit) for bit in (0x100, 0x200, 0x400, 0x800))
+    return count, head, 8 * per_sample
+
+
+def _tfra(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    sizes, count = _u32(data, body + 8), _u32(data, body + 12)
+    if sizes is None or count is None:
+        return None
+    entry = (16 if data[body] == 1 else 8) + ((sizes >> 4) & 3) + ((sizes >> 2) & 3) + (sizes & 3) + 3
+    return count, 16, 8 * entry
+
+
+TABLES: dict[bytes, Layout] = {
+    b"stts": _simple(8), b"ctts": _simple(8), b"stsc": _simple(12), b"stco": _simple(4), b"co64": _simple(8),
+    b"stss": _simple(4), b"stps": _simple(4), b"stsh": _simple(8), b"elst": _simple(12, 20),
+    b"stsd": _simple(8), b"dref": _simple(8), b"subs": _simple(6), b"keys": _simple(8),
+    b"sbgp": _sbgp, b"sgpd": _sgpd, b"saio": _saio, b"saiz": _saiz, b"stsz": _stsz, b"stz2": _stz2,
+    b"trun": _trun, b"tfra": _tfra,
+}
+
+
+def top_level(file: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+    """(type, start of the body, declared end) of each top-level box, up to the first nonsense."""
     end = file.seek(0, os.SEEK_END)
     at = 0
     for _ in range(TOP_LEVEL_CAP):
         header = _header(file, at, end)
         if header is None:
-            return None
-        kind, body, box_end = header
-        if kind == b"moov":
-            if box_end - body > MOOV_CAP:
+            return
+        yield header
+        if header[2] <= at:
+            return
+        at = header[2]
+
+
+def find_bad_table(file: BinaryIO) -> BadTable | None:
+    """The first impossible table, or None (also when there is nothing to walk)."""
+    end = file.seek(0, os.SEEK_END)
+    for kind, body, declared_end in list(top_level(file)):
+        if kind in READ:
+            available = min(declared_end, end) - body
+            if available > BOX_CAP:
                 return None
             file.seek(body)
-            return _walk(file.read(box_end - body), 0)
-        at = box_end
+            found = _walk(file.read(available), 0, declared_end - body, 0)
+            if found:
+                return found
     return None
 
 
 def _header(file: BinaryIO, at: int, end: int) -> tuple[bytes, int, int] | None:
-    """(type, start of the body, end of the box) of the box at ``at``; None at the end or on nonsense."""
+    """(type, start of the body, declared end) of the box at ``at``; None at the end or on nonsense."""
     if at + 8 > end:
         return None
     file.seek(at)
@@ -69,37 +172,43 @@ def _header(file: BinaryIO, at: int, end: int) -> tuple[bytes, int, int] | None:
         size = end - at
     if size < body - at:
         return None
-    return kind, body, min(at + size, end)
+    return kind, body, at + size
 
 
-def _walk(data: bytes, depth: int) -> BadTable | None:
-    at = 0
-    while at + 8 <= len(data) and depth < 16:
+def _walk(data: bytes, at: int, end: int, depth: int) -> BadTable | None:
+    """Boxes from ``at`` to ``end`` (declared, may lie past the bytes read: a cut file)."""
+    while at + 8 <= min(end, len(data)) and depth < DEPTH_CAP:
         size, kind = struct.unpack_from(">I4s", data, at)
         head = 8
-        if size == 1 and at + 16 <= len(data):
+        if size == 1:
+            if at + 16 > len(data):
+                return None
             size, head = struct.unpack_from(">Q", data, at + 8)[0], 16
         elif size == 0:
-            size = len(data) - at
+            size = end - at
         if size < head:
             return None  # nonsense from here on: MediaInfo stops at it too
-        body, box_end = at + head, min(at + size, len(data))
-        whole = at + size <= len(data)  # a box cut off by a truncated file is MediaInfo's to judge
+        body, limit = at + head, min(at + size, end)  # a box reaches no further than its parent
         if kind in CONTAINERS:
-            found = _walk(data[body:box_end], depth + 1)
+            if kind == b"meta" and data[body:body + 4] == b"\0\0\0\0":
+                body += 4  # MP4's meta: version and flags first
+            found = _walk(data, body, limit, depth + 1)
             if found:
                 return found
-        elif kind in TABLES and whole and box_end - body >= 8:
-            version = data[body]
-            count = struct.unpack_from(">I", data, body + 4)[0]
-            entry = TABLES[kind][1 if version == 1 else 0]
-            room = (box_end - body - 8) // entry
-            if count > room:
-                return BadTable(kind.decode("latin-1"), count, room)
-        elif kind == b"stsz" and whole and box_end - body >= 12:
-            sample_size, count = struct.unpack_from(">II", data, body + 4)
-            room = (box_end - body - 12) // 4
-            if sample_size == 0 and count > room:
-                return BadTable("stsz", count, room)
+        elif kind in TABLES and body + 4 <= len(data):
+            found = _table(kind, data, body, limit)
+            if found:
+                return found
         at += size
+    return None
+
+
+def _table(kind: bytes, data: bytes, body: int, limit: int) -> BadTable | None:
+    layout = TABLES[kind](data, body, limit)
+    if layout is None:
+        return None
+    count, first, bits = layout
+    room_bits = max(0, limit - body - first) * 8
+    if bits and count * bits > room_bits:
+        return BadTable(kind.decode("latin-1"), count, room_bits // bits)
     return None

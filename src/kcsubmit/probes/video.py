@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from . import boxes
+from . import boxes, masking
 
 
 def _number(value: Any) -> float | None:
@@ -53,14 +53,18 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
             if bad is not None:  # MediaInfo would walk billions of entries that are not there
                 facts["damaged"] = {"box": bad.box, "count": bad.count, "room": bad.room}
                 return facts
+            hidden = masking.encoder_text_offsets(stream)  # F2: MediaInfo never sees the encoder's text
             stream.seek(0)
             from pymediainfo import MediaInfo
 
             # ParseSpeed 0: headers only. The default (0.5) reads megabytes of media data
             # for no fact we use (bench/: identical facts on every test and demo clip).
-            # Always a file object: MediaInfo 24.12 opening a path loops for ever on an
-            # x264 SEI holding "options: " twice, read as a stream it does not (F2).
-            info = MediaInfo.parse(stream, parse_speed=0)
+            # A file object, so that the encoder's text can be hidden; read 16 KB at a time:
+            # MediaInfo asks for a few header bytes at a time, so pymediainfo's default 64 KB
+            # costs ~2 ms a file more than a path; 16 KB is level with a path (bench/, 50
+            # clips: 0.16 s vs 0.14 s; 64 KB 0.21 s), facts identical.
+            source = masking.Masked(stream, hidden) if hidden else stream
+            info = MediaInfo.parse(source, parse_speed=0, buffer_size=16 << 10)
     except OSError as exc:
         facts.update(size_bytes=None, error=str(exc))
         return facts

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator
 
 # Boxes whose children are boxes (``meta`` is a full box in MP4, a plain one in QuickTime).
@@ -138,19 +138,36 @@ def top_level(file: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
         at = header[2]
 
 
-def find_bad_table(file: BinaryIO) -> BadTable | None:
-    """The first impossible table, or None (also when there is nothing to walk)."""
+@dataclass
+class Scan:
+    """What one walk found: the first impossible table, where media data starts (each
+    ``mdat``'s body and the first chunk of each track: where MediaInfo reads frames)."""
+
+    bad: BadTable | None = None
+    media_starts: list[int] = field(default_factory=list)
+
+
+def scan(file: BinaryIO) -> Scan:
+    """Walk the boxes once; stops at the first impossible table."""
+    result = Scan()
     end = file.seek(0, os.SEEK_END)
     for kind, body, declared_end in list(top_level(file)):
-        if kind in READ:
+        if kind == b"mdat":
+            result.media_starts.append(body)
+        elif kind in READ:
             available = min(declared_end, end) - body
             if available > BOX_CAP:
-                return None
+                continue
             file.seek(body)
-            found = _walk(file.read(available), 0, declared_end - body, 0)
-            if found:
-                return found
-    return None
+            result.bad = _walk(file.read(available), 0, declared_end - body, 0, result.media_starts)
+            if result.bad:
+                break
+    return result
+
+
+def find_bad_table(file: BinaryIO) -> BadTable | None:
+    """The first impossible table, or None (also when there is nothing to walk)."""
+    return scan(file).bad
 
 
 def _header(file: BinaryIO, at: int, end: int) -> tuple[bytes, int, int] | None:
@@ -175,8 +192,9 @@ def _header(file: BinaryIO, at: int, end: int) -> tuple[bytes, int, int] | None:
     return kind, body, at + size
 
 
-def _walk(data: bytes, at: int, end: int, depth: int) -> BadTable | None:
-    """Boxes from ``at`` to ``end`` (declared, may lie past the bytes read: a cut file)."""
+def _walk(data: bytes, at: int, end: int, depth: int, chunks: list[int]) -> BadTable | None:
+    """Boxes from ``at`` to ``end`` (declared, may lie past the bytes read: a cut file);
+    the first chunk offset of each chunk table goes to ``chunks``."""
     while at + 8 <= min(end, len(data)) and depth < DEPTH_CAP:
         size, kind = struct.unpack_from(">I4s", data, at)
         head = 8
@@ -192,13 +210,16 @@ def _walk(data: bytes, at: int, end: int, depth: int) -> BadTable | None:
         if kind in CONTAINERS:
             if kind == b"meta" and data[body:body + 4] == b"\0\0\0\0":
                 body += 4  # MP4's meta: version and flags first
-            found = _walk(data, body, limit, depth + 1)
+            found = _walk(data, body, limit, depth + 1, chunks)
             if found:
                 return found
         elif kind in TABLES and body + 4 <= len(data):
             found = _table(kind, data, body, limit)
             if found:
                 return found
+            if kind in (b"stco", b"co64") and (_u32(data, body + 4) or 0) > 0 and body + 16 <= len(data):
+                first = data[body + 8:body + (12 if kind == b"stco" else 16)]
+                chunks.append(int.from_bytes(first, "big"))
         at += size
     return None
 

@@ -49,11 +49,13 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
         return facts
     try:
         with _opened(path, file) as stream:
-            bad = boxes.find_bad_table(stream)
+            walked = boxes.scan(stream)
+            bad = walked.bad
             if bad is not None:  # MediaInfo would walk billions of entries that are not there
                 facts["damaged"] = {"box": bad.box, "count": bad.count, "room": bad.room}
                 return facts
-            hidden = masking.encoder_text_offsets(stream)  # F2: MediaInfo never sees the encoder's text
+            # F2: MediaInfo never sees the encoder's text (not an MP4: the first bytes are searched)
+            hidden = masking.encoder_text_offsets(stream, walked.media_starts or [0])
             stream.seek(0)
             from pymediainfo import MediaInfo
 

@@ -623,12 +623,8 @@ def test_f1_mp4_brand_of_digits_is_a_finding_not_a_crash(fuzz_root: Path) -> Non
     assert outcome.status == "report" and outcome.errors >= 1, outcome
 
 
-@pytest.mark.parametrize("where", ["mp4", "stored in a zip"])
-def test_f2_x264_options_twice_does_not_hang(seeds: dict[str, Seed], fuzz_root: Path, where: str) -> None:
-    """F2: MediaInfo (24.12) loops for ever on an x264 SEI holding " - options: " twice (read
-    from a path, or as a stream in pieces under 64 KB).  probes/masking.py hides the SEI's
-    UUID from it.  The clip is otherwise compliant: any report will do, in time."""
-    video = _x264_options_twice(seeds["mp4"].data)
+def _check_video(fuzz_root: Path, video: bytes, where: str, seconds: float) -> Outcome:
+    """Check ``video`` as a clip ("mp4") or stored in a theme zip, in the forked worker."""
     if where == "mp4":
         name, data = "人工智能.mp4", video
     else:
@@ -639,10 +635,19 @@ def test_f2_x264_options_twice_does_not_hang(seeds: dict[str, Seed], fuzz_root: 
     sandbox = Sandbox.make(fuzz_root)
     try:
         path = sandbox.write(name, data)
-        outcome = WORKER.run(sandbox, path, CLI_TIMEOUT_S)
+        outcome = WORKER.run(sandbox, path, seconds)
         sandbox.assert_clean(path)
     finally:
         sandbox.remove()
+    return outcome
+
+
+@pytest.mark.parametrize("where", ["mp4", "stored in a zip"])
+def test_f2_x264_options_twice_does_not_hang(seeds: dict[str, Seed], fuzz_root: Path, where: str) -> None:
+    """F2: MediaInfo (24.12) loops for ever on an x264 SEI holding " - options: " twice (read
+    from a path, or as a stream in pieces under 64 KB).  probes/masking.py hides the SEI's
+    UUID from it.  The clip is otherwise compliant: any report will do, in time."""
+    outcome = _check_video(fuzz_root, _x264_options_twice(seeds["mp4"].data), where, CLI_TIMEOUT_S)
     assert outcome.status == "report", outcome
 
 
@@ -730,21 +735,7 @@ F5_F7 = {
 @pytest.mark.parametrize("where", ["mp4", "stored in a zip"])
 def test_f5_f7_table_counts_are_v002_in_time(seeds: dict[str, Seed], fuzz_root: Path, case: str,
                                              where: str) -> None:
-    video = F5_F7[case](seeds["mp4"].data)
-    if where == "mp4":
-        name, data = "人工智能.mp4", video
-    else:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as archive:
-            archive.writestr(zipfile.ZipInfo("人工智能.mp4", ag.DATE), video)
-        name, data = "人工智能.zip", out.getvalue()
-    sandbox = Sandbox.make(fuzz_root)
-    try:
-        path = sandbox.write(name, data)
-        outcome = WORKER.run(sandbox, path, INPROCESS_TIMEOUT_S)
-        sandbox.assert_clean(path)
-    finally:
-        sandbox.remove()
+    outcome = _check_video(fuzz_root, F5_F7[case](seeds["mp4"].data), where, INPROCESS_TIMEOUT_S)
     assert outcome.status == "report", outcome
     video_rules = [rules for _, kind, rules in outcome.files if kind == "video"]
     assert video_rules == [("V002",)], outcome

@@ -2,7 +2,8 @@
 
 Each file goes through ``python -m kcsubmit check -f json FILE`` in a child process
 that may not map more than 1.5 GB (``RLIMIT_AS``: a runaway run fails the test instead
-of the CI machine), and whose peak resident memory is read back with ``os.wait4``.
+of the CI machine), and whose peak resident memory is read back with ``os.wait4`` by a
+small launcher process that forked it (see ``LAUNCHER``).
 "Bounded" means: answered within the time limit, below ``MAX_RSS``, with the finding
 the hostile part deserves (D002 for a document that must not be opened, I003 for a
 picture bomb), never a traceback.
@@ -28,9 +29,6 @@ from typing import Any, Callable, Iterator
 
 import docgen
 import pytest
-
-if sys.platform != "win32":
-    import resource
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS and os.wait4 are POSIX")
 
@@ -81,39 +79,49 @@ class Run:
                 f"stderr: {self.stderr[-2000:]}\nstdout: {self.stdout[:3000]}")
 
 
-def _limit_address_space() -> None:  # pragma: no cover - runs in the child
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# Linux counts the RSS a process had before exec in its peak (ru_maxrss): a child forked
+# from this pytest process (hundreds of MB after the fuzz tests) would start at that size.
+# So a small launcher forks kcsubmit, under RLIMIT_AS, and reports its child's rusage.
+LAUNCHER = """
+import os, resource, sys
+limit, report = int(sys.argv[1]), int(sys.argv[2])
+pid = os.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.execv(sys.executable, [sys.executable, *sys.argv[3:]])
+_, status, usage = os.wait4(pid, 0)
+os.write(report, f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}".encode())
+"""
 
 
 def check_bounded(*paths: Path, fmt: str = "json", extra: tuple[str, ...] = ()) -> Run:
     """Run ``kcsubmit check`` on ``paths`` under RLIMIT_AS; measure its time and peak memory."""
     env = {**os.environ, "KCSUBMIT_LANG": "en", "NO_COLOR": "1"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    read, write = os.pipe()
+    command = [sys.executable, "-c", LAUNCHER, str(ADDRESS_SPACE), str(write),
+               "-m", "kcsubmit", "check", "-f", fmt, "--jobs", "1", *extra, *map(str, paths)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, os.fdopen(read, "rb") as result:
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "kcsubmit", "check", "-f", fmt, "--jobs", "1", *extra,
-                                 *map(str, paths)], stdout=out, stderr=err, env=env,
-                                preexec_fn=_limit_address_space)
-        status, usage = _wait(proc, start)
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env, pass_fds=(write,),
+                                start_new_session=True)
+        os.close(write)
+        _wait(proc, start)
         seconds = time.monotonic() - start
+        code, max_rss_kib = map(int, result.read().split())
         out.seek(0)
         err.seek(0)
-        return Run(os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace"),
-                   err.read().decode("utf-8", "replace"), seconds, usage.ru_maxrss * 1024)
+        return Run(code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                   seconds, max_rss_kib * 1024)
 
 
-def _wait(proc: subprocess.Popen[bytes], start: float) -> tuple[int, Any]:
-    """Reap the child with os.wait4 (for its rusage); kill it past TIMEOUT_S and fail."""
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait
-            return status, usage
-        if time.monotonic() - start > TIMEOUT_S:
-            os.kill(proc.pid, signal.SIGKILL)
-            os.wait4(proc.pid, 0)
-            proc.returncode = -signal.SIGKILL
-            pytest.fail(f"kcsubmit check did not finish within {TIMEOUT_S:.0f} s (killed)")
-        time.sleep(0.01)
+def _wait(proc: subprocess.Popen[bytes], start: float) -> None:
+    """Wait for the launcher; kill it and kcsubmit past TIMEOUT_S and fail."""
+    try:
+        proc.wait(timeout=max(0.0, TIMEOUT_S - (time.monotonic() - start)))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        pytest.fail(f"kcsubmit check did not finish within {TIMEOUT_S:.0f} s (killed)")
 
 
 def assert_bounded(run: Run, seconds: float = TIMEOUT_S, max_rss: int = MAX_RSS) -> None:

@@ -57,6 +57,9 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
     elif size is None:  # could not even be opened
         yield Violation(actual=facts.get("error", "unreadable"), expected="video",
                         values={"reason": facts.get("error", "")})
+    elif facts.get("timeout_s"):
+        yield Violation(actual="no answer", expected="video", variant="timeout",
+                        values={"seconds": Seconds(facts["timeout_s"])})
     elif facts.get("damaged"):
         damaged = facts["damaged"]
         yield Violation(actual=f"{damaged['box']} table of {damaged['count']} entries", expected="video",

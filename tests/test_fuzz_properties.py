@@ -723,10 +723,10 @@ F5_F7 = {
     # allocated 12 GB and ran past a minute (atheris, mp4, 6.5 KB input).
     "F5-elst-past-its-parent": lambda v: _edit(v, "elst", 4, 0x61720001, size=327708),
     # F6: the sample-to-group table of the audio track claiming 1.9 billion entries: MediaInfo
-    # looped past a minute (atheris, mp4, 4 KB).
+    # looped past a minute (atheris, mp4, 4 KB and 3 KB).
     "F6-sbgp-count": lambda v: _edit(v, "sbgp", 8, 0x72727272),
-    # F7: the sample group description (version 1) claiming 2.6 billion entries: 12 s and more
-    # (atheris, mp4, 30 KB; a second input with 0xFFFFFFFE took minutes).
+    # F7: the sample group description (version 1) claiming 2.6 billion entries: 11 s (atheris,
+    # mp4, 30 KB; a second input, 4 KB, with 0xFFFFFFFE went past the 10 s limit).
     "F7-sgpd-count": lambda v: _edit(v, "sgpd", 12, 0x9E4AAAA8),
 }
 

@@ -36,6 +36,14 @@ def short_profile() -> profile_mod.Profile:
 
 
 @pytest.fixture(scope="session")
+def short_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """That profile as a file, for ``--rules`` on the command line."""
+    path = tmp_path_factory.mktemp("profiles") / "short.toml"
+    path.write_text(profile_text(min_duration_s=2, max_duration_s=5), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
 def make_video(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """make_video(name, **options): a clip made once per session per (name, options)."""
     folder = tmp_path_factory.mktemp("videos")
@@ -65,3 +73,10 @@ def rule_ids(path: Path | str, profile: Any) -> set[str]:
 def assert_findings(path: Path | str, expected: Iterable[str], profile: Any) -> None:
     """yamllint-style one-liner: the file breaks exactly these rules."""
     assert rule_ids(path, profile) == set(expected)
+
+
+def x264_options_twice(video: bytes) -> bytes:
+    """F2 (docs/fuzzing.md): the x264 SEI of the clip with " - options: " written again right
+    after its "options: " (12 bytes overwritten, same length: the file stays well-formed)."""
+    at = video.index(b"options: ") + len(b"options: ")
+    return video[:at] + b" - options: " + video[at + 12:]

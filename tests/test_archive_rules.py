@@ -267,13 +267,6 @@ def test_nothing_is_written_outside_the_temporary_folder(crafted, media, tmp_pat
     assert list(outside.rglob("evil*")) == [] and not Path("/etc/evil").exists()
 
 
-@pytest.fixture(scope="session")
-def short_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("profiles") / "short.toml"
-    path.write_text(profile_text(**SHORT), encoding="utf-8")
-    return path
-
-
 def _limit_file_size() -> None:
     """In the child: no file the checker writes may pass 64 MiB (a bomb inflated to disk would)."""
     import resource

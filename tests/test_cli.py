@@ -21,13 +21,6 @@ def kcsubmit(*args: str, env: dict | None = None, cwd: Path | None = None) -> su
                           text=True, encoding="utf-8", env=full_env, cwd=cwd, timeout=120)
 
 
-@pytest.fixture(scope="session")
-def short_rules(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("profiles") / "short.toml"
-    path.write_text(profile_text(min_duration_s=2, max_duration_s=5), encoding="utf-8")
-    return path
-
-
 def assert_one_line_error(proc: subprocess.CompletedProcess) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

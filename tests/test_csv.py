@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import profile_text
 
 from kcsubmit.models import FileResult, Finding, Report, Severity
 from kcsubmit.reporters import Options
@@ -42,13 +41,6 @@ def assert_excel_bytes(data: bytes, rows: int) -> None:
     assert data.startswith(BOM) and data.count(BOM) == 1
     assert data.endswith(b"\r\n")
     assert data.count(b"\r\n") == data.count(b"\n") == data.count(b"\r") == rows
-
-
-@pytest.fixture(scope="module")
-def short_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("profiles") / "short.toml"
-    path.write_text(profile_text(min_duration_s=2, max_duration_s=5), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

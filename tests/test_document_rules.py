@@ -149,7 +149,6 @@ def test_damaged_docx_is_d002(docs, tmp_path, damage):
 
 
 def test_text_report_shows_document_and_picture(docs):
-    from conftest import ROOT  # noqa: F401
     from test_cli import kcsubmit
 
     path = docs("report.docx", paragraphs=[docgen.chinese_text(520)],

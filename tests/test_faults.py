@@ -52,11 +52,9 @@ CASE_PICTURES = [docgen.jpeg(seed=i) for i in range(4)] + [docgen.jpeg(seed=9, f
 
 
 @pytest.fixture(scope="module")
-def rules_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+def rules_file(short_rules: Path) -> str:
     """The 2023 profile with 2–5 s durations, so that 3-second clips are compliant."""
-    path = tmp_path_factory.mktemp("profile") / "short.toml"
-    path.write_text(profile_text(min_duration_s=2, max_duration_s=5), encoding="utf-8")
-    return str(path)
+    return str(short_rules)
 
 
 @pytest.fixture(scope="module")

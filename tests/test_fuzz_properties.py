@@ -49,7 +49,7 @@ import archivegen as ag
 import docgen
 import jsonschema
 import pytest
-from conftest import profile_text
+from conftest import profile_text, x264_options_twice
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -342,13 +342,6 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     WORKER.stop()
 
 
-@pytest.fixture(scope="session")
-def short_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("fuzz-profile") / "short.toml"
-    path.write_text(profile_text(**SHORT), encoding="utf-8")
-    return path
-
-
 # ---------------------------------------------------------------------------------------------
 # Running one example.
 
@@ -604,13 +597,6 @@ def test_field_parsers_find_the_headers(seeds: dict[str, Seed]) -> None:
 # ---------------------------------------------------------------------------------------------
 # Found by fuzzing (docs/fuzzing.md): each a minimal input, made from a seed at test time.
 
-def _x264_options_twice(video: bytes) -> bytes:
-    """F2: the x264 SEI of the clip with " - options: " written again right after its
-    "options: " (12 bytes overwritten, same length: the file stays well-formed)."""
-    at = video.index(b"options: ") + len(b"options: ")
-    return video[:at] + b" - options: " + video[at + 12:]
-
-
 def test_f1_mp4_brand_of_digits_is_a_finding_not_a_crash(fuzz_root: Path) -> None:
     """F1: 16 bytes, an ftyp box whose major brand is "1234": pymediainfo hands MediaInfo's
     CodecID over as the int 1234, and probes/video.py _general() calls .strip() on it."""
@@ -647,7 +633,7 @@ def test_f2_x264_options_twice_does_not_hang(seeds: dict[str, Seed], fuzz_root: 
     """F2: MediaInfo (24.12) loops for ever on an x264 SEI holding " - options: " twice (read
     from a path, or as a stream in pieces under 64 KB).  probes/masking.py hides the SEI's
     UUID from it.  The clip is otherwise compliant: any report will do, in time."""
-    outcome = _check_video(fuzz_root, _x264_options_twice(seeds["mp4"].data), where, CLI_TIMEOUT_S)
+    outcome = _check_video(fuzz_root, x264_options_twice(seeds["mp4"].data), where, CLI_TIMEOUT_S)
     assert outcome.status == "report", outcome
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import archivegen as ag
 import docgen
 import pytest
-from conftest import ROOT, profile_text
+from conftest import ROOT
 from junitparser import Failure, JUnitXml, Skipped
 
 from kcsubmit.models import FileResult, Finding, Report, Severity
@@ -44,13 +44,6 @@ def kcsubmit(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
     full_env = {**base, "KCSUBMIT_LANG": "zh", "NO_COLOR": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "kcsubmit", *args], capture_output=True,
                           env=full_env, cwd=cwd, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def short_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("profiles") / "short.toml"
-    path.write_text(profile_text(min_duration_s=2, max_duration_s=5), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

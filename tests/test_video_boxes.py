@@ -29,12 +29,12 @@ def _boxes(data: bytes) -> list[tuple[bytes, int, int]]:
 def test_sound_clips_pass(make_video: Callable[..., Path], faststart: bool) -> None:
     clip = make_video("boxes.mp4", faststart=faststart)
     with open(clip, "rb") as f:
-        assert boxes.find_bad_table(f) is None
+        assert boxes.scan(f).bad is None
 
 
 def test_mov_passes(make_video: Callable[..., Path]) -> None:
     with open(make_video("boxes.mov", container="mov"), "rb") as f:
-        assert boxes.find_bad_table(f) is None
+        assert boxes.scan(f).bad is None
 
 
 def test_64_bit_and_to_the_end_sizes_are_followed(make_video: Callable[..., Path]) -> None:
@@ -46,11 +46,11 @@ def test_64_bit_and_to_the_end_sizes_are_followed(make_video: Callable[..., Path
     at_moov, moov_size = layout[b"moov"]
     moov = struct.pack(">I4s", 0, b"moov") + data[at_moov + 8:at_moov + moov_size]
     rebuilt = data[:at] + mdat + moov
-    assert boxes.find_bad_table(io.BytesIO(rebuilt)) is None
+    assert boxes.scan(io.BytesIO(rebuilt)).bad is None
     bad = bytearray(rebuilt)
     stco = bytes(bad).index(b"stco") - 4
     struct.pack_into(">I", bad, stco + 12, 10_000_000)
-    found = boxes.find_bad_table(io.BytesIO(bytes(bad)))
+    found = boxes.scan(io.BytesIO(bytes(bad))).bad
     assert found is not None and (found.box, found.count) == ("stco", 10_000_000), found
 
 

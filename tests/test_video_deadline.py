@@ -19,15 +19,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from conftest import x264_options_twice
 
 from kcsubmit.probes import deadline
 
 fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the hanging MediaInfo runs in a forked child")
-
-
-def _x264_options_twice(video: bytes) -> bytes:
-    at = video.index(b"options: ") + len(b"options: ")
-    return video[:at] + b" - options: " + video[at + 12:]
 
 
 def _check_unmasked(path: str, profile: Any, conn: Any) -> None:  # pragma: no cover - in the child
@@ -61,7 +57,7 @@ def _run_unmasked(path: Path, profile: Any) -> tuple[float, list[Any]]:
 @pytest.mark.parametrize("where", ["mp4", "stored in a zip"])
 def test_a_hanging_mediainfo_is_v002_timeout(make_video: Callable[..., Path], short_profile: Any,
                                              tmp_path: Path, where: str) -> None:
-    video = _x264_options_twice(make_video("deadline.mp4").read_bytes())
+    video = x264_options_twice(make_video("deadline.mp4").read_bytes())
     if where == "mp4":
         path = tmp_path / "人工智能.mp4"
         path.write_bytes(video)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -26,7 +27,7 @@ def ensure_writable(folder: Path, *, create: bool) -> None:
             raise _refuse(folder, exc.strerror or str(exc)) from None
     if folder.exists():
         if not folder.is_dir():
-            raise _refuse(folder, os.strerror(20))  # "Not a directory"
+            raise _refuse(folder, os.strerror(errno.ENOTDIR))
         try:  # the only sure test (root ignores modes; a read-only mount refuses root too)
             handle, probe = tempfile.mkstemp(prefix=".kcsubmit-probe-", dir=folder)
             os.close(handle)
@@ -38,7 +39,7 @@ def ensure_writable(folder: Path, *, create: bool) -> None:
     while not above.exists() and above != above.parent:
         above = above.parent
     if not above.is_dir():
-        raise _refuse(folder, f"{above}: {os.strerror(20)}")
+        raise _refuse(folder, f"{above}: {os.strerror(errno.ENOTDIR)}")
     read_only = hasattr(os, "statvfs") and os.statvfs(above).f_flag & getattr(os, "ST_RDONLY", 1)
     if read_only or not os.access(above, os.W_OK | os.X_OK):
-        raise _refuse(folder, f"{above}: {os.strerror(30 if read_only else 13)}")
+        raise _refuse(folder, f"{above}: {os.strerror(errno.EROFS if read_only else errno.EACCES)}")

@@ -1,7 +1,7 @@
 """A sanity walk of an MP4/QuickTime box tree before MediaInfo reads it.
 
 MediaInfo trusts the entry count of a table: a count of billions in a box of a few
-bytes makes it loop for minutes or allocate gigabytes (docs/fuzzing.md, F4-F6).
+bytes makes it loop for minutes or allocate gigabytes (docs/fuzzing.md, F4-F7).
 This walk reads the top-level box headers (media data is skipped by seeking) and the
 boxes that hold tables (``moov``, ``moof``, ``mfra``: small, a few MB for a long clip),
 and reports the first table whose entries cannot fit in the bytes its box declares
@@ -36,7 +36,7 @@ class BadTable:
 
 # A table's layout from its body (version, flags, fields): (count, offset of the first entry
 # from the body, bits per entry (at least)); None when the body is too short to say.
-Layout = Callable[[bytes, int, int], "tuple[int, int, int] | None"]
+Layout = Callable[[bytes, int], "tuple[int, int, int] | None"]
 
 
 def _u32(data: bytes, at: int) -> int | None:
@@ -45,7 +45,7 @@ def _u32(data: bytes, at: int) -> int | None:
 
 def _simple(entry_bytes: int, v1_bytes: int | None = None) -> Layout:
     """Version/flags, a 32-bit count, entries of a fixed size."""
-    def layout(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+    def layout(data: bytes, body: int) -> tuple[int, int, int] | None:
         count = _u32(data, body + 4)
         if count is None:
             return None
@@ -54,13 +54,13 @@ def _simple(entry_bytes: int, v1_bytes: int | None = None) -> Layout:
     return layout
 
 
-def _sbgp(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _sbgp(data: bytes, body: int) -> tuple[int, int, int] | None:
     at = body + (12 if data[body] == 1 else 8)  # grouping type, (v1) its parameter, then the count
     count = _u32(data, at)
     return None if count is None else (count, at - body + 4, 64)
 
 
-def _sgpd(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _sgpd(data: bytes, body: int) -> tuple[int, int, int] | None:
     version = data[body]
     if version == 1:
         length, count = _u32(data, body + 8), _u32(data, body + 12)
@@ -72,13 +72,13 @@ def _sgpd(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
     return None if count is None else (count, at - body + 4, 8)
 
 
-def _saio(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _saio(data: bytes, body: int) -> tuple[int, int, int] | None:
     at = body + (12 if data[body + 3] & 1 else 4)  # flag 1: aux_info_type and its parameter first
     count = _u32(data, at)
     return None if count is None else (count, at - body + 4, 64 if data[body] == 1 else 32)
 
 
-def _saiz(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _saiz(data: bytes, body: int) -> tuple[int, int, int] | None:
     at = body + (12 if data[body + 3] & 1 else 4)
     if at + 5 > len(data):
         return None
@@ -86,18 +86,18 @@ def _saiz(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
     return None if count is None else (count, at - body + 5, 0 if default else 8)
 
 
-def _stsz(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _stsz(data: bytes, body: int) -> tuple[int, int, int] | None:
     size, count = _u32(data, body + 4), _u32(data, body + 8)
     return None if size is None or count is None else (count, 12, 0 if size else 32)
 
 
-def _stz2(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _stz2(data: bytes, body: int) -> tuple[int, int, int] | None:
     if body + 12 > len(data):
         return None
     return _u32(data, body + 8) or 0, 12, data[body + 7]  # field size in bits: 4, 8 or 16
 
 
-def _trun(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _trun(data: bytes, body: int) -> tuple[int, int, int] | None:
     count = _u32(data, body + 4)
     if count is None:
         return None
@@ -107,7 +107,7 @@ def _trun(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
     return count, head, 8 * per_sample
 
 
-def _tfra(data: bytes, body: int, end: int) -> tuple[int, int, int] | None:
+def _tfra(data: bytes, body: int) -> tuple[int, int, int] | None:
     sizes, count = _u32(data, body + 8), _u32(data, body + 12)
     if sizes is None or count is None:
         return None
@@ -165,11 +165,6 @@ def scan(file: BinaryIO) -> Scan:
     return result
 
 
-def find_bad_table(file: BinaryIO) -> BadTable | None:
-    """The first impossible table, or None (also when there is nothing to walk)."""
-    return scan(file).bad
-
-
 def _header(file: BinaryIO, at: int, end: int) -> tuple[bytes, int, int] | None:
     """(type, start of the body, declared end) of the box at ``at``; None at the end or on nonsense."""
     if at + 8 > end:
@@ -225,7 +220,7 @@ def _walk(data: bytes, at: int, end: int, depth: int, chunks: list[int]) -> BadT
 
 
 def _table(kind: bytes, data: bytes, body: int, limit: int) -> BadTable | None:
-    layout = TABLES[kind](data, body, limit)
+    layout = TABLES[kind](data, body)
     if layout is None:
         return None
     count, first, bits = layout

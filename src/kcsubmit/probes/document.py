@@ -54,7 +54,7 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
         return facts
     problem = _package_problem(path)
     if isinstance(problem, dict):
-        facts.update(oversized=problem, open_error=f"{problem['part']}: {problem['size']} bytes")
+        facts.update(oversized=problem, open_error=f"{problem['part'] or 'all parts'}: {problem['size']} bytes")
         return facts
     if problem:
         facts["open_error"] = problem
@@ -76,7 +76,8 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
 def _package_problem(path: Path) -> str | dict[str, Any] | None:
     """Refuse packages that would be unsafe or pointless to open: bombs, damaged zips.
 
-    A part too big to read is returned as {part, size, limit} (D002's "oversized").
+    A part too big to read is returned as {part, size, limit} (D002's "oversized";
+    part None: all the parts together).
     The sizes are those the zip declares: zipfile never inflates more than declared.
     """
     try:
@@ -86,7 +87,7 @@ def _package_problem(path: Path) -> str | dict[str, Any] | None:
                 return f"{len(infos)} parts"
             total = sum(i.file_size for i in infos)
             if total > MAX_UNPACKED:
-                return {"part": "*", "size": total, "limit": MAX_UNPACKED}
+                return {"part": None, "size": total, "limit": MAX_UNPACKED}
             for info in infos:
                 if info.file_size > MAX_XML_PART and info.filename.lower().endswith((".xml", ".rels")):
                     return {"part": info.filename, "size": info.file_size, "limit": MAX_XML_PART}

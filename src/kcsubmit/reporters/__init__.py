@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Callable, TextIO
+from json import dumps  # not `import json`: the submodule reporters.json would replace it here
+from typing import Any, Callable, TextIO
 
 from ..models import Report
 
@@ -52,3 +53,14 @@ def write_utf8(out: TextIO, text: str) -> None:
     out.flush()  # anything already written through the text layer comes first
     binary.write(text.encode("utf-8"))
     binary.flush()
+
+
+def plain(value: Any) -> str:
+    """A measured value as plain text: None empty, booleans and containers as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, dict)):
+        return dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return str(value)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-from typing import Any, Iterator, TextIO
+from typing import Iterator, TextIO
 
 from ..i18n import full_message
 from ..models import Finding, Report
-from . import Options, write_utf8
+from . import Options, plain, write_utf8
 
 COLUMNS = ("path", "kind", "theme", "rule", "severity", "fixable", "message",
            "location", "actual", "expected")
@@ -56,24 +55,13 @@ def rows(report: Report, options: Options) -> Iterator[list[str]]:
 
 
 def _finding_row(base: tuple[str, str, str], finding: Finding, lang: str) -> list[str]:
-    return _row(*base, finding.rule, finding.severity.value, _cell(finding.fixable),
-                full_message(finding, lang), _cell(finding.location),
-                _cell(finding.actual), _cell(finding.expected))
+    return _row(*base, finding.rule, finding.severity.value, plain(finding.fixable),
+                full_message(finding, lang), plain(finding.location),
+                plain(finding.actual), plain(finding.expected))
 
 
 def _row(*cells: str) -> list[str]:
     return [_neutralise(cell) for cell in cells]
-
-
-def _cell(value: Any) -> str:
-    """A value as plain text: None empty, booleans and containers as (compact) JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    return str(value)
 
 
 def _neutralise(cell: str) -> str:

@@ -29,16 +29,14 @@ warning fails the run although it is no ``<failure>`` here.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
-from typing import Any, Iterable, TextIO
+from typing import Iterable, TextIO
 
 from ..i18n import full_message, ui
 from ..models import FileResult, Finding, Report, Severity, Skipped
 from ..rules import RULES
-from . import Options
-from . import write_utf8
+from . import Options, plain, write_utf8
 from .github import outer_files
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -139,7 +137,7 @@ def details(finding: Finding, lang: str, path: str | None = None) -> str:
     for key in ("actual", "expected", "location"):
         value = getattr(finding, key)
         if value is not None and not (key == "location" and value == path):
-            lines.append(f"{key}: {_value(value)}")
+            lines.append(f"{key}: {plain(value)}")
     lines.append(f"fixable: {'true' if finding.fixable else 'false'}")
     return "\n".join(lines)
 
@@ -158,15 +156,6 @@ def _totals(element: ET.Element, suites: list[ET.Element]) -> None:
     element.set("failures", str(sum(len(case.findall("failure")) for case in cases)))
     element.set("errors", "0")
     element.set("skipped", str(sum(len(case.findall("skipped")) for case in cases)))
-
-
-def _value(value: Any) -> str:
-    """A measured value as text: containers as compact JSON, like the CSV report."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    return str(value)
 
 
 def _safe(text: str) -> str:

@@ -42,11 +42,10 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual="encrypted", expected="opens", variant="encrypted")
     elif facts.get("oversized"):
         big = facts["oversized"]
-        variant = "oversized_total" if big["part"] == "*" else "oversized"
-        where = "all parts" if big["part"] == "*" else big["part"]
-        yield Violation(actual=f"{where} unpack to {big['size'] / 1e6:.0f} MB", expected=f"<= {big['limit'] / 1e6:.0f} MB",
-                        variant=variant, values={"part": big["part"], "size": Bytes(big["size"]),
-                                                 "limit": Bytes(big["limit"])})
+        where = f"{big['part']} unpacks" if big["part"] else "all parts unpack"
+        yield Violation(actual=f"{where} to {big['size'] / 1e6:.0f} MB", expected=f"<= {big['limit'] / 1e6:.0f} MB",
+                        variant="oversized" if big["part"] else "oversized_total",
+                        values={"part": big["part"], "size": Bytes(big["size"]), "limit": Bytes(big["limit"])})
     elif facts.get("format") == profile.case["document_format"]:
         reason = facts.get("open_error") or "?"
         yield Violation(actual=reason, expected="opens", variant="corrupt", values={"reason": reason})

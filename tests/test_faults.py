@@ -403,12 +403,12 @@ def _moments(length: float, startup: float) -> list[float]:
 
 
 def _interrupt(args: list[str], out: Path, tmpdir: Path, sig: signal.Signals,
-               when: float | Callable[[], bool]) -> tuple[int, str, bool]:
+               when: float | Callable[[], bool]) -> tuple[int, str, float | None]:
     """Start kcsubmit, send ``sig`` at ``when`` (seconds, or once the predicate holds), reap it.
 
     SIGINT goes to the process group, as Ctrl-C in a terminal does (ffmpeg gets it too);
     SIGKILL only to kcsubmit: its ffmpeg must die by PR_SET_PDEATHSIG.  Returns the exit
-    code, stderr, and whether the signal was sent (the run may have ended before).
+    code, stderr, and when the signal was sent (``time.time()``; None: the run had ended before).
     """
     proc = start(*args, tmpdir=tmpdir)
     began = time.monotonic()
@@ -417,8 +417,8 @@ def _interrupt(args: list[str], out: Path, tmpdir: Path, sig: signal.Signals,
             time.sleep(0.005)
     else:
         time.sleep(when)
-    sent = proc.poll() is None
-    if sent:
+    sent = time.time() if proc.poll() is None else None
+    if sent is not None:
         if sig == signal.SIGINT:
             os.killpg(proc.pid, sig)
         else:
@@ -436,19 +436,25 @@ def _interrupt(args: list[str], out: Path, tmpdir: Path, sig: signal.Signals,
     return code, stderr, sent
 
 
-def _assert_interrupted(code: int, stderr: str, sent: bool, sig: signal.Signals, complete: bool,
-                        label: str) -> None:
+def _assert_interrupted(code: int, stderr: str, sent: float | None, sig: signal.Signals, outputs: list[Path],
+                        complete: bool, label: str) -> None:
     """SIGKILL: died of it; SIGINT: exit 2 and one line, or (work complete, Python exiting) died of it.
 
     Exit 0 after a signal means the signal was lost: the command went on as if never interrupted.
+    Unless it came after the last output was written: Python checks for signals between
+    bytecodes, and one that lands while the interpreter shuts down is never raised (the
+    window grows on a loaded machine); the work was done before it, so nothing was lost.
     """
-    if not sent:
+    if sent is None:
         assert code == 0 and complete, f"{label}: ended before the signal with exit {code}: {stderr}"
     elif sig == signal.SIGKILL:
         assert code == -signal.SIGKILL, f"{label}: exit {code}: {stderr}"
     elif code == 2:
         assert_one_line(code, stderr)
     else:
+        done_at = max((p.stat().st_ctime for p in outputs), default=None)  # ctime: the rename that published it
+        if code == 0 and complete and done_at is not None and sent >= done_at:
+            return
         assert complete and code == -signal.SIGINT, f"{label}: exit {code}, complete={complete}: {stderr}"
         assert "Traceback" not in stderr, f"{label}: {stderr}"
 
@@ -485,7 +491,7 @@ def test_fix_killed_at_random_moments(fix_input: Path, rules_file: str, tmp_path
                                             _after_the_last_ffmpeg(out) if isinstance(when, str) else when)
             names = {str(p.relative_to(out)) for p in final_files(out)}
             assert names <= expected, label
-            _assert_interrupted(code, stderr, sent, sig, names == expected, label)
+            _assert_interrupted(code, stderr, sent, sig, final_files(out), names == expected, label)
             if sig == signal.SIGINT:
                 assert leftovers(out) == [] and list(tmpdir.iterdir()) == [], label
             copy = out / "美丽乡村.mp4"  # a compliant video is copied byte for byte or not at all
@@ -516,7 +522,7 @@ def test_pack_killed_at_random_moments(studio: Path, rules_file: str, tmp_path: 
                                             _writing_archives(out) if isinstance(when, str) else when)
             names = {p.name for p in final_files(out)}
             assert names in (set(), expected), f"{label}: all or nothing, got {sorted(names)}"
-            _assert_interrupted(code, stderr, sent, sig, names == expected, label)
+            _assert_interrupted(code, stderr, sent, sig, final_files(out), names == expected, label)
             if sig == signal.SIGINT:
                 assert leftovers(out) == [] and list(tmpdir.iterdir()) == [], label
             published += final_files(out)

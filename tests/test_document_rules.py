@@ -157,3 +157,60 @@ def test_text_report_shows_document_and_picture(docs):
     assert proc.returncode == 1
     assert "D003" in proc.stdout and "520" in proc.stdout and "I001" in proc.stdout
     assert "word/media/" in proc.stdout
+
+
+# WPS saves a picture it lost as a relationship to ../NULL; Word opens such files.
+WPS_CASES = [
+    # (pictures, how many lost, how, words, document findings, lost children's findings)
+    (6, 1, "null", 120, set(), {"NULL": {"I003:missing"}}),
+    (5, 1, "null", 120, {"D004"}, {"NULL": {"I003:missing"}}),
+    (6, 2, "null", 501, {"D003", "D004"}, {"NULL": {"I003:missing"}}),
+    (6, 1, "linked", 120, set(), {"file:///C:/Users/teacher/Desktop/rId14.jpg": {"I003:linked"}}),
+]
+
+
+@pytest.mark.parametrize("pictures,lost,how,words,expected,children", WPS_CASES)
+def test_lost_picture_is_a_picture_finding_not_d002(docs, tmp_path, pictures, lost, how, words, expected, children):
+    path = tmp_path / "wps.docx"
+    path.write_bytes(docs(f"six-{pictures}-{words}.docx", pictures=docgen.compliant_pictures(pictures),
+                          paragraphs=[docgen.chinese_text(words)]).read_bytes())
+    docgen.lose_pictures(path, lost, how=how)
+    before = path.read_bytes()
+    report = check([path], rules=PROFILE)
+    document = report.files[0]
+    assert document.facts["opened"] and document.facts["word_count"] == words
+    assert document.facts["images"] == pictures - lost
+    assert document.facts[f"{'missing' if how == 'null' else 'linked'}_images"] == lost
+    assert {f.rule for f in document.findings} == expected
+    broken = {r.path.split("!", 1)[1]: {f"{f.rule}:{f.variant}" for f in r.findings}
+              for r in report.files[1:] if r.findings}
+    assert broken == children
+    lost_child = next(r for r in report.files if r.path.endswith("!" + next(iter(children))))
+    assert lost_child.kind == "image" and lost_child.findings[0].values["count"] == (lost if how == "null" else 1)
+    assert path.read_bytes() == before  # only read
+
+
+def test_lost_picture_message_says_what_to_do(docs, tmp_path):
+    from kcsubmit.i18n import finding_message, finding_next
+
+    path = tmp_path / "wps.docx"
+    path.write_bytes(docs("compliant.docx").read_bytes())
+    docgen.lose_pictures(path, 1)
+    finding, = check([path], rules=PROFILE).files[-1].findings
+    assert "../NULL" in finding_message(finding, "zh") and "插入 → 图片" in finding_next(finding, "zh")
+    assert "../NULL" in finding_message(finding, "en") and "Insert → Pictures" in finding_next(finding, "en")
+
+
+def test_relationship_to_a_missing_header_still_opens(docs, tmp_path):
+    """Generators that declare a header part they never wrote (python-docx issue 1219)."""
+    path = tmp_path / "header.docx"
+    with zipfile.ZipFile(docs("compliant.docx")) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/header" Target="header1.xml"/></Relationships>'))
+            dst.writestr(info, data)
+    report = check([path], rules=PROFILE)
+    assert report.errors == 0 and report.files[0].facts["images"] == 5

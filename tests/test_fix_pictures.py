@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import time
 import zipfile
 from pathlib import Path
 from typing import Iterator
@@ -29,7 +31,6 @@ FIXABLE = {"I001", "I002", "I004", "I005"}
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
-HEIC_HEAD = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 40
 MAGENTA, RED, GREEN, BLUE, YELLOW = (200, 30, 200), (200, 30, 30), (30, 160, 30), (30, 30, 200), (200, 200, 30)
 
 
@@ -190,12 +191,31 @@ def test_undecodable_picture_is_unfixable(data):
     assert isinstance(caught.value, ValueError)
 
 
-@pytest.mark.skipif(image_probe.heif_available(), reason="pillow-heif is installed")
-def test_heic_without_pillow_heif_names_the_package():
-    assert image.needs_fix(image_probe.probe("a.heic", data=HEIC_HEAD), PROFILE)
+def test_heic_on_a_broken_pillow_heif_names_the_package(monkeypatch):
+    monkeypatch.setattr(image_probe, "_heif", False)  # as if pillow-heif failed to load
+    data = docgen.heic()
+    assert image.needs_fix(image_probe.probe("a.heic", data=data), PROFILE)
     with pytest.raises(ToolMissing, match="pip install pillow-heif") as caught:
-        image.fix_picture(HEIC_HEAD, PROFILE)
+        image.fix_picture(data, PROFILE)
     assert caught.value.key == "heif_missing"
+
+
+def test_loose_heic_is_converted_upright(tmp_path, unchanged):
+    # An iPhone portrait: stored 1024x768 on its side (irot + EXIF 6), shown 768x1024.
+    src = tmp_path / "IMG_0001.HEIC"
+    src.write_bytes(docgen.heic((1024, 768), orientation=6, band=RED, colour=BLUE))
+    unchanged.append(src)
+    result = check([src], rules=PROFILE).files[0]
+    assert {f.rule for f in result.findings} == {"I001", "I002"}
+    assert all(f.fixable for f in result.findings)
+    target = tmp_path / "IMG_0001.jpg"
+    outcome = image.fix(src, result, PROFILE, target, FixOptions(fit="stretch"))
+    assert outcome.details == ("HEIC → JPEG", "768x1024 → 640x480 (stretch)")
+    assert check([target], rules=PROFILE).files[0].findings == ()
+    fixed = opened(target.read_bytes()).convert("RGB")
+    # The stored top band is shown on the right (orientation 6): turned once, not twice.
+    assert near(fixed.getpixel((635, 240)), RED) and near(fixed.getpixel((5, 240)), BLUE)
+    assert near(fixed.getpixel((320, 5)), BLUE)
 
 
 class Watched(list):
@@ -304,6 +324,39 @@ def test_compliant_document_is_copied_byte_for_byte(tmp_path, unchanged):
     assert outcome.action == "copied" and (tmp_path / "out.docx").read_bytes() == src.read_bytes()
 
 
+def test_document_fixed_twice_gives_the_same_bytes(tmp_path, unchanged):
+    """python-docx stamps each zip entry with the time of the run; a repaired copy must not."""
+    src = docgen.make_docx(tmp_path / "案例.docx", pictures=[docgen.jpeg(fmt="PNG", seed=31),
+                                                           *docgen.compliant_pictures(4)])
+    unchanged.append(src)
+    first, second = tmp_path / "1.docx", tmp_path / "2.docx"
+    document.fix(src, None, PROFILE, first, FixOptions())
+    time.sleep(2.1)  # past the 2-second step of zip timestamps
+    document.fix(src, None, PROFILE, second, FixOptions())
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_wps_document_with_a_lost_picture_is_fixed_and_keeps_it_lost(tmp_path, unchanged):
+    """The ../NULL relationship is written back as it was (internal, same target): the copy
+    opens wherever the source did, and the empty frame is still reported for the teacher."""
+    src = docgen.make_docx(tmp_path / "wps.docx", pictures=[docgen.jpeg(fmt="PNG", seed=32),
+                                                          *docgen.compliant_pictures(5)])
+    rid, = docgen.lose_pictures(src, 1)
+    unchanged.append(src)
+    target = tmp_path / "fixed.docx"
+    outcome = document.fix(src, None, PROFILE, target, FixOptions())
+    assert outcome.action == "rewritten" and outcome.details[0].endswith("(PNG → JPEG)")
+    with zipfile.ZipFile(target) as z:
+        rels = z.read("word/_rels/document.xml.rels").decode()
+    assert re.search(rf'<Relationship Id="{rid}" Type="[^"]+/image" Target="../NULL"/>', rels)
+    after = check([target], rules=PROFILE)
+    assert after.files[0].facts["images"] == 5 and after.files[0].findings == ()
+    assert [(r.path.split("!")[1], [f.variant for f in r.findings]) for r in after.files if r.findings] == [
+        ("NULL", ["missing"])]
+
+
 def test_picture_used_twice_is_fixed_once(tmp_path, unchanged):
     """Two references through two relationships to one PNG part: one new part serves both."""
     png = docgen.jpeg(fmt="PNG", seed=30)
@@ -370,3 +423,16 @@ def test_convertible_document_is_converted_and_its_pictures_fixed(tmp_path, suff
     assert after.files[0].facts["images"] == 1
     assert not {f.rule for r in after.files for f in r.findings} & (FIXABLE | {"D001", "D002"})
     assert not list(tmp_path.glob(".~lock*"))
+
+
+@pytest.mark.skipif(document.find_soffice() is None, reason="LibreOffice is not installed")
+def test_converted_document_is_the_same_bytes_on_every_run(tmp_path, unchanged):
+    """LibreOffice stamps the zip entries with the time of the run; the copy kcsubmit writes does not."""
+    src = tmp_path / "活动案例.rtf"
+    src.write_bytes(rtf_with_picture(docgen.jpeg(seed=41)))  # a compliant JPEG: converted, then copied
+    unchanged.append(src)
+    first, second = tmp_path / "1.docx", tmp_path / "2.docx"
+    assert document.fix(src, None, PROFILE, first, FixOptions()).action == "converted"
+    time.sleep(2.1)
+    document.fix(src, None, PROFILE, second, FixOptions())
+    assert first.read_bytes() == second.read_bytes()

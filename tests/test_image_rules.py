@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import random
@@ -10,6 +9,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+import docgen
 import pytest
 from PIL import Image, ImageFile
 
@@ -24,7 +24,6 @@ HEIC_HEAD = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 40
 # A minimal enhanced metafile header: how Word stores pasted charts and drawings.
 EMF_HEAD = (struct.pack("<II4i4i4sII", 1, 108, 0, 0, 639, 479, 0, 0, 16933, 12700, b" EMF", 0x10000, 108)
             + b"\x00" * 60)
-HAS_HEIF = importlib.util.find_spec("pillow_heif") is not None
 
 
 def picture(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", mode: str = "RGB",
@@ -33,8 +32,7 @@ def picture(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", mode: str = "
     """A noisy picture (so the JPEG scan data is long), encoded as asked."""
     if raw is not None:
         return raw
-    pixels = random.Random(0).randbytes(size[0] * size[1] * 3)
-    image = Image.frombytes("RGB", size, pixels).convert(mode)
+    image = _noise(size).convert(mode)
     options: dict[str, Any] = {}
     if orientation is not None:
         exif = Image.Exif()
@@ -54,6 +52,10 @@ def picture(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", mode: str = "
     return data
 
 
+def _noise(size: tuple[int, int]) -> Image.Image:
+    return Image.frombytes("RGB", size, random.Random(0).randbytes(size[0] * size[1] * 3))
+
+
 # (file name, picture options, findings as "ID" or "ID:variant": exactly these)
 CASES = [
     ("good.jpg", {}, set()),
@@ -68,7 +70,7 @@ CASES = [
     ("web.webp", {"fmt": "WEBP"}, {"I001"}),
     ("scan.tiff", {"fmt": "TIFF"}, {"I001"}),
     ("alpha.png", {"fmt": "PNG", "mode": "RGBA"}, {"I001", "I005"}),
-    ("iphone.heic", {"raw": HEIC_HEAD}, {"I001:heic"}),
+    ("heic-header-only.heic", {"raw": HEIC_HEAD}, {"I003:corrupt", "I001:damaged"}),
     ("chart.emf", {"raw": EMF_HEAD}, {"I001"}),
     ("big.jpg", {"size": (800, 600)}, {"I002"}),
     ("small.jpg", {"size": (320, 240)}, {"I002", "I006"}),
@@ -80,7 +82,11 @@ CASES = [
     ("ycck.jpg", {"mode": "CMYK", "ycck": True}, {"I005"}),
     ("truncated.jpg", {"cut": 0.5}, {"I003:truncated"}),
     ("truncated-early.jpg", {"cut": 0.05}, {"I003:truncated"}),
-    ("truncated-png.png", {"fmt": "PNG", "cut": 0.5}, {"I003:truncated"}),
+    # What the header shows is still said: the format (I001), the displayed size (I002).
+    ("truncated-png.png", {"fmt": "PNG", "cut": 0.5}, {"I003:truncated", "I001:damaged"}),
+    ("truncated-portrait.jpg", {"size": (1512, 2688), "cut": 0.3}, {"I003:truncated", "I002:damaged"}),
+    ("truncated-tagged.jpg", {"size": (2688, 1512), "orientation": 6, "cut": 0.3},
+     {"I003:truncated", "I002:damaged"}),
     ("random.jpg", {"raw": random.Random(1).randbytes(5000)}, {"I003:not_picture"}),
     ("text.jpg", {"raw": b"hello, this is not a picture\n"}, {"I003:not_picture"}),
     ("empty.jpg", {"raw": b""}, {"I003:empty"}),
@@ -102,20 +108,13 @@ def embedded(name: str, options: dict[str, Any]) -> dict[str, Any]:
     return image_probe.probe(f"word/media/{name}", picture(**options), loose=False)
 
 
-def skip_heic_with_plugin(name: str) -> None:
-    if name.endswith(".heic") and HAS_HEIF:
-        pytest.skip("pillow-heif is installed: a bare HEIC header is then a damaged picture")
-
-
 @pytest.mark.parametrize("name,options,expected", CASES, ids=[c[0] for c in CASES])
 def test_loose_picture(tmp_path, name, options, expected):
-    skip_heic_with_plugin(name)
     assert found(loose(tmp_path, name, options)) == expected
 
 
 @pytest.mark.parametrize("name,options,expected", CASES, ids=[c[0] for c in CASES])
 def test_embedded_picture(name, options, expected):
-    skip_heic_with_plugin(name)
     assert found(embedded(name, options)) == expected - {"I001:name"}
 
 
@@ -138,14 +137,51 @@ def test_ycck_and_cmyk_modes():
     assert embedded("b.jpg", {"mode": "CMYK", "ycck": True})["mode"] == "YCCK"
 
 
-@pytest.mark.parametrize("name,head,fmt", [("a.heic", HEIC_HEAD, "HEIC"), ("b.emf", EMF_HEAD, "EMF")])
-def test_no_decoder_is_not_damage(name, head, fmt):
-    skip_heic_with_plugin(name)
-    facts = embedded(name, {"raw": head})
-    assert facts["format"] == fmt and facts["width"] is None
+def test_no_decoder_is_not_damage():
+    facts = embedded("b.emf", {"raw": EMF_HEAD})
+    assert facts["format"] == "EMF" and facts["width"] is None
     assert not facts["decoded"] and facts["decode_error"] is None
     finding, = evaluate("image", facts, PROFILE)[0]
-    assert (finding.actual, finding.expected, finding.fixable) == (fmt, "JPEG", False)
+    assert (finding.actual, finding.expected, finding.fixable) == ("EMF", "JPEG", False)
+
+
+def test_heic_on_a_broken_pillow_heif_names_the_package(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_probe, "_heif", False)  # as if pillow-heif failed to load
+    facts = loose(tmp_path, "iphone.heic", {"raw": docgen.heic((800, 600))})
+    assert facts["format"] == "HEIC" and facts["decode_error"] is None and not facts["decoded"]
+    finding, = evaluate("image", facts, PROFILE)[0]
+    assert (finding.rule, finding.variant, finding.fixable) == ("I001", "heic", False)
+    assert "pillow-heif" in finding_next(finding, "en")
+
+
+@pytest.mark.parametrize("stored,orientation,shown,expected", [
+    ((800, 600), 1, (800, 600), {"I001", "I002"}),
+    ((1024, 768), 6, (768, 1024), {"I001", "I002"}),  # a portrait iPhone photo
+    ((480, 640), 6, (640, 480), {"I001"}),  # stored on its side, shown 640x480: the size is right
+])
+def test_heic_is_measured_as_displayed(tmp_path, stored, orientation, shown, expected):
+    data = docgen.heic(stored, orientation)
+    if orientation != 1:
+        assert b"irot" in data
+    facts = loose(tmp_path, "IMG_0001.HEIC", {"raw": data})
+    assert facts["format"] == "HEIC" and facts["decoded"] and facts["decode_error"] is None
+    assert (facts["display_width"], facts["display_height"]) == shown
+    findings = {f.rule: f for f in evaluate("image", facts, PROFILE)[0]}
+    assert set(findings) == expected and all(f.fixable for f in findings.values())
+    assert findings["I001"].actual == "HEIC"
+    if "I002" in findings:
+        assert findings["I002"].actual == f"{shown[0]}x{shown[1]}"
+
+
+def test_truncated_picture_reports_its_header(tmp_path):
+    facts = loose(tmp_path, "IMG_2001.jpg", {"size": (1512, 2688), "cut": 0.3})
+    assert (facts["display_width"], facts["display_height"], facts["decoded"]) == (1512, 2688, False)
+    findings = {f.rule: f for f in evaluate("image", facts, PROFILE)[0]}
+    assert findings["I002"].actual == "1512x2688" and not findings["I002"].fixable
+    assert not findings["I003"].fixable
+    png = {f.rule: f for f in evaluate("image", loose(tmp_path, "a.png", {"fmt": "PNG", "cut": 0.5}), PROFILE)[0]}
+    assert (png["I001"].actual, png["I001"].fixable) == ("PNG", False)
+    assert "I003" in finding_message(png["I001"], "en")
 
 
 def test_findings_carry_language_neutral_values(tmp_path):
@@ -168,7 +204,7 @@ def test_decompression_bomb_is_i003(monkeypatch, limit):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", limit)
     facts = embedded("bomb.png", {"fmt": "PNG"})
     assert facts["decode_error"].startswith("bomb: ") and not facts["decoded"]
-    assert found(facts) == {"I003:bomb"}
+    assert found(facts) == {"I003:bomb", "I001:damaged"}  # the header says PNG
 
 
 def test_missing_file_does_not_raise(tmp_path):

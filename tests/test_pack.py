@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -76,6 +77,27 @@ def test_packing_twice_gives_byte_identical_archives(studio, tmp_path):
     second = pack(studio, tmp_path / "b", rules=SHORT)
     assert [a.sha256 for a in first.archives] == [b.sha256 for b in second.archives]
     assert [sha(a.path) for a in first.archives] == [a.sha256 for a in first.archives]
+
+
+def test_pack_fix_twice_gives_byte_identical_archives(studio, tmp_path):
+    """A repaired document and a converted iPhone photo carry no time of the run."""
+    docgen.make_docx(studio / "case" / "案例.docx", paragraphs=[docgen.chinese_text(100)],
+                     pictures=[docgen.jpeg((1024, 768), fmt="PNG", seed=60), *docgen.compliant_pictures(4)])
+    (studio / "case" / "照片").mkdir()
+    (studio / "case" / "照片" / "IMG_0001.HEIC").write_bytes(docgen.heic((1024, 768), orientation=6))
+    (studio / "case" / "照片" / "IMG_0002.jpg").write_bytes(docgen.jpeg(seed=61))
+    manifest = studio / "kcsubmit.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + 'images = ["case/照片/*"]\n', encoding="utf-8")
+    first = pack(studio, tmp_path / "a", rules=SHORT, fix=True)
+    assert first.ok, first.blocking
+    fixed = {f.output for f in first.fixed.files if f.output}
+    assert any(o.endswith("案例.docx") for o in fixed) and any(o.endswith("IMG_0001.jpg") for o in fixed)
+    time.sleep(2.1)  # past the 2-second step of zip timestamps
+    second = pack(studio, tmp_path / "b", rules=SHORT, fix=True)
+    assert [a.sha256 for a in first.archives] == [b.sha256 for b in second.archives]
+    case = first.archives[-1]
+    assert case.entries == (f"{STUDIO}-优秀案例.docx", "图片/01.jpg", "图片/02.jpg")
+    assert check([case.path], rules=SHORT).errors == 0
 
 
 def test_refuses_while_an_error_remains(studio, tmp_path, make_video):

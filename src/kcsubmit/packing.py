@@ -146,11 +146,10 @@ def _plan(state: _State, loose_images: bool, work: Path) -> list[Planned]:
 
 def _pictures_of(document: Path, work: Path) -> list[Path]:
     """The distinct pictures of a (fixed) document, in document order, as files."""
-    import docx
-
     from .probes.document import picture_ids
+    from .probes.opc import open_docx
 
-    doc = docx.Document(str(document))
+    doc, _ = open_docx(document)  # a WPS picture lost as ../NULL must not stop the packing
     seen: set[str] = set()
     files = []
     for rid in picture_ids(doc.part.element):

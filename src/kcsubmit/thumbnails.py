@@ -203,6 +203,10 @@ def _thumb(image: Image.Image, role: str, caption: str) -> Thumb:
 
 def _open(data: bytes, draft: bool = False) -> Image.Image:
     """Decode ``data`` upright (EXIF orientation applied) and in RGB, as a viewer shows it."""
+    from .probes import image as probe_image
+
+    if probe_image.sniff(data[:64]) in probe_image.HEIF:
+        probe_image.heif_available()  # registers the HEIC opener (this process may not have probed it)
     image = Image.open(io.BytesIO(data))
     if draft and image.format == "JPEG":
         image.draft(None, (BOX * 2, BOX * 2))  # a phone photo decodes at 1/8 scale: fast

@@ -53,3 +53,11 @@ def write_zip(target: Path, entries: Iterable[tuple[str, Path]], encoding: str =
             with open(source, "rb") as data, archive.open(info, "w", force_zip64=info.file_size > 0xFFFF0000) as out:
                 while chunk := data.read(CHUNK):
                     out.write(chunk)
+
+
+def write_members(target: Path, members: Iterable[tuple[str, bytes]]) -> None:
+    """Write in-memory ``members`` (name, bytes) to ``target`` in that order, as :func:`write_zip`
+    does: a repaired .docx carries no time of the run, so packing it twice gives the same bytes."""
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members:
+            archive.writestr(_info(name, len(data), "utf-8"), data)

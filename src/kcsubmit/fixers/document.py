@@ -8,6 +8,8 @@ package that pointed at the old part is re-pointed at the new one, so every
 reference keeps working and the old part leaves the package.  The picture keeps
 its place and its displayed size: ``wp:extent``/``a:ext`` (and any ``a:srcRect``
 cropping) are not touched, so the same frame now shows the 640x480 picture.
+The document is opened as :mod:`kcsubmit.probes.opc` opens it: a relationship
+to a part that is not there (WPS's ``../NULL``) is kept, exactly as written.
 ``--fit`` decides how a picture of another shape fills the 640x480 picture;
 Word then stretches that picture to its frame, so a frame drawn in another
 shape than 4:3 shows it out of proportion, as it did the original.
@@ -18,17 +20,22 @@ styles, settings, numbering, headers, footers, comments, core properties) are
 re-serialised by lxml — the same elements and text, though the bytes may
 differ (XML declaration, namespace placement); every other part (fonts, theme,
 web settings, other media, custom XML) is copied byte for byte; parts no
-relationship reaches are dropped; zip entries are written anew, deflated.
+relationship reaches are dropped; zip entries are written anew as
+:mod:`kcsubmit.zipwrite` writes archives (fixed 1980 timestamps, media stored,
+XML deflated), so the same source gives the same bytes on every run.  A
+LibreOffice conversion is re-written the same way (it stamps the time of the run).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +43,10 @@ from .. import discover
 from ..errors import KcsubmitError, ToolMissing
 from ..models import FileResult
 from ..probes import image as probe_image
+from ..probes import opc
 from ..probes.document import picture_ids
 from ..profile import Profile
+from ..zipwrite import write_members
 from . import FixOptions, Outcome
 from . import image as fix_image
 
@@ -65,7 +74,7 @@ def fix(src: Path, result: FileResult | None, profile: Profile, target: Path,
     """Write ``src`` as a .docx with fixed pictures at ``target``; ``src`` is never changed.
 
     A .doc/.wps/.rtf/.odt is converted first (:func:`convert`).  Pictures that
-    cannot be fixed (damaged, HEIC without pillow-heif, EMF) are left as they
+    cannot be fixed (damaged, EMF, HEIC where pillow-heif fails to load) are left as they
     are and named in the details.  Returns ``Outcome("converted")`` after a
     conversion, else ``Outcome("rewritten")``, or ``Outcome("copied")`` when no
     picture was replaced (the file is then copied byte for byte).  Raises
@@ -122,7 +131,7 @@ def convert(src: Path, target: Path, fmt: str | None = None) -> None:
         if not produced.is_file() or produced.stat().st_size == 0:
             raise ConversionFailed(f"LibreOffice could not convert {src.name} to .docx: {reason}",
                                    key="soffice_failed", name=src.name, reason=reason)
-        shutil.move(str(produced), str(target))
+        _restamp(produced, target)
 
 
 def _run(command: list[str]) -> str:
@@ -160,13 +169,12 @@ def _fix_pictures(src: Path, profile: Profile, target: Path, fit: str) -> tuple[
 
     With nothing replaced, ``target`` is a byte-for-byte copy of ``src``.
     """
-    import docx
     from docx.image.image import Image as DocxImage
     from docx.opc.packuri import PackURI
     from docx.parts.image import ImagePart
 
     try:
-        document = docx.Document(str(src))
+        document, dangling = opc.open_docx(src)
     except Exception as exc:  # noqa: BLE001 - D002: a document that does not open cannot be fixed
         raise fix_image.Unfixable(f"{src.name} does not open: {exc}") from exc
     main = document.part
@@ -199,10 +207,29 @@ def _fix_pictures(src: Path, profile: Profile, target: Path, fit: str) -> tuple[
         what = ", ".join(fix_image.changes(facts, profile, fit))
         lines.append(f"{inner} → {partname.lstrip('/')} ({what})")
     if replaced:
-        document.save(str(target))
+        _save(document, dangling, target)
     else:
         shutil.copyfile(src, target)
     return replaced, lines
+
+
+def _save(document: Any, dangling: tuple[opc.Dangling, ...], target: Path) -> None:
+    """python-docx's save, with the dangling relationships as the source had them, and
+    reproducible bytes (python-docx stamps each zip entry with the time of the run)."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as saved:
+        members = [(info.filename, saved.read(info)) for info in saved.infolist()]
+    restored = opc.restore({name: data for name, data in members if name.endswith(".rels")}, dangling)
+    write_members(target, [(name, restored.get(name, data)) for name, data in members])
+
+
+def _restamp(src: Path, target: Path) -> None:
+    """``src`` (a .docx) re-written at ``target`` with the same members in the same order,
+    without the time of the run."""
+    with zipfile.ZipFile(src) as package:
+        members = [(info.filename, package.read(info)) for info in package.infolist()]
+    write_members(target, members)
 
 
 def _new_partname(old: str, names: set[str]) -> str:

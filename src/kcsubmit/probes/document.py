@@ -4,7 +4,11 @@ Pictures are found through the relationships of the main document part
 (``a:blip/@r:embed`` of inline and floating DrawingML pictures, in the body,
 tables and text boxes, and VML ``v:imagedata/@r:id``), counted once per
 distinct content, and returned as children so that each is judged by the
-image rules at ``DOC!word/media/imageN.ext``.
+image rules at ``DOC!word/media/imageN.ext``.  A reference that shows no
+picture — its part lost (WPS writes ``Target="../NULL"``; the package still
+opens, see :mod:`kcsubmit.probes.opc`), or a linked file outside the document
+(``r:link``, ``TargetMode="External"``) — is not counted, and is a child at
+``DOC!<where it points>`` that I003 reports (``missing``/``linked``).
 """
 
 from __future__ import annotations
@@ -60,16 +64,16 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
         facts["open_error"] = problem
         return facts
     try:
-        import docx
+        from .opc import open_docx
 
-        document = docx.Document(str(path))
+        document, dangling = open_docx(path)  # a relationship to a missing part is not damage
         measured = {**_words(document), **_markup(document)}
     except Exception as exc:  # noqa: BLE001 - any failure to open or read is a finding (D002)
         facts["open_error"] = f"{type(exc).__name__}: {exc}"[:200]
         return facts
     facts["opened"] = True
     facts.update(measured)
-    facts.update(_pictures(document))
+    facts.update(_pictures(document, {(d.source, d.rid): d for d in dangling}))
     return facts
 
 
@@ -137,19 +141,27 @@ def _markup(document: Any) -> dict[str, Any]:
 def picture_ids(body: Any) -> list[str]:
     """Relationship IDs of every picture reference, in document order.
 
-    ``mc:Fallback`` repeats the ``mc:Choice`` content for old readers: skipped.
+    The embedded picture (``r:embed``, VML ``r:id``), else the linked file
+    (``r:link``: Word's "Link to File" stores no picture).  ``mc:Fallback``
+    repeats the ``mc:Choice`` content for old readers: skipped.
     """
     ids: list[str] = []
     for element in body.iter(f"{{{A}}}blip", f"{{{V}}}imagedata"):
         if any(a.tag == f"{{{MC}}}Fallback" for a in element.iterancestors()):
             continue
-        rid = element.get(f"{{{R}}}embed") or element.get(f"{{{R}}}id")
+        rid = element.get(f"{{{R}}}embed") or element.get(f"{{{R}}}id") or element.get(f"{{{R}}}link")
         if rid:
             ids.append(rid)
     return ids
 
 
-def _pictures(document: Any) -> dict[str, Any]:
+def _pictures(document: Any, dangling: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """Distinct embedded pictures (children judged by the I rules), and the references
+    that show no picture: a lost part (WPS's ``../NULL``), a linked file, an unknown rId.
+
+    Those are not counted (D004, D005); each distinct target is one child with I003
+    (``missing`` or ``linked``).
+    """
     from . import image
 
     part = document.part
@@ -157,9 +169,18 @@ def _pictures(document: Any) -> dict[str, Any]:
     refs = 0
     repeated: list[str] = []
     children = []
+    broken: dict[str, tuple[str, str, int]] = {}  # child name → (I003 code, target, references)
     for rid in picture_ids(part.element):
         rel = part.rels.get(rid)
         if rel is None or rel.is_external:
+            lost = dangling.get((str(part.partname), rid))
+            if lost is not None:
+                name, code, target = lost.partname.lstrip("/"), "missing", lost.target
+            elif rel is None:  # Word: "the image part with relationship rId8 was not found"
+                name, code, target = rid, "missing", rid
+            else:
+                name, code, target = rel.target_ref, "linked", rel.target_ref
+            broken[name] = (code, target, broken.get(name, (code, target, 0))[2] + 1)
             continue
         target = rel.target_part
         refs += 1
@@ -170,9 +191,13 @@ def _pictures(document: Any) -> dict[str, Any]:
             continue
         seen[digest] = inner
         children.append((inner, "image", image.probe(inner, data=target.blob, loose=False)))
+    for name, (code, target, count) in broken.items():
+        children.append((name, "image", image.absent(name, code, target, count)))
     return {
         "images": len(seen),
         "image_refs": refs,
         "repeated_images": sorted(set(repeated)),
+        "missing_images": sum(n for code, _, n in broken.values() if code == "missing"),
+        "linked_images": sum(n for code, _, n in broken.values() if code == "linked"),
         "children": children,
     }

@@ -8,14 +8,19 @@ at a time.  Broken files never raise; the facts say what went wrong:
   or ``"HEIC"``/``"HEIF"``/``"AVIF"``/``"EMF"``/``"WMF"`` recognised by their
   first bytes when Pillow cannot open them; ``None`` when not a picture at all.
 - ``width``/``height`` as stored, ``display_width``/``display_height`` after the
-  EXIF orientation (5–8 swap them); ``None`` when the size is unknown.
+  EXIF orientation (5–8 swap them); ``None`` when the size is unknown.  They
+  come from the header, so a picture that fails to decode still has them.  A
+  HEIC/HEIF is measured as libheif decodes it, its ``irot``/``imir`` transform
+  applied (how every viewer shows it; pillow-heif then resets the EXIF tag to 1).
 - ``orientation``: EXIF tag 0x0112, 1 when absent or invalid (viewers ignore
   such values); ``None`` when the picture could not be opened.
 - ``mode``: Pillow's mode, except ``"YCCK"`` for an Adobe JPEG with transform 2.
 - ``decoded``: the full decode succeeded.  ``decode_error``: ``"<code>: <detail>"``
-  with code ``unreadable``, ``truncated``, ``bomb`` or ``corrupt``; ``None`` when
-  nothing failed — also when there was no decoder to try (HEIC without
-  pillow-heif, EMF/WMF without a renderer), which is not damage.
+  with code ``unreadable``, ``truncated``, ``bomb``, ``corrupt``, or for a picture
+  a document refers to but does not hold (:func:`absent`) ``missing``/``linked``;
+  ``None`` when nothing failed — also when there was no decoder to try (EMF/WMF
+  without a renderer, AVIF without support, HEIC on a broken pillow-heif
+  install), which is not damage.
 - ``loose``: a file of its own (its name matters), not a picture inside a document.
 """
 
@@ -34,14 +39,18 @@ from .. import discover
 ORIENTATION_TAG = 0x0112
 
 VECTOR = ("WMF", "EMF")
+HEIF = ("HEIC", "HEIF")
 # Formats this Pillow may lack a decoder for: unreadable here is not damage.
-NO_DECODER = ("HEIC", "HEIF", "AVIF", *VECTOR)
+NO_DECODER = ("AVIF", *VECTOR)
 
 _heif: bool | None = None
 
 
 def heif_available() -> bool:
-    """Whether pillow-heif is installed; its opener is registered on first use."""
+    """Whether pillow-heif (a dependency) works; its opener is registered on first use.
+
+    Imported only when a HEIC/HEIF picture is met (it costs ~50 ms of start-up).
+    """
     global _heif
     if _heif is None:
         try:
@@ -87,11 +96,23 @@ def probe(path: Path | str, data: bytes | None = None, *, loose: bool = True) ->
     if not head:
         return facts
     facts["format"] = sniff(head)
-    if facts["format"] in ("HEIC", "HEIF"):
-        heif_available()
+    if facts["format"] in HEIF and not heif_available():
+        return facts  # a broken install: no decoder to try, which is not damage
     source: BinaryIO | Path = io.BytesIO(data) if data is not None else Path(path)
     _measure(source, facts)
     return facts
+
+
+def absent(name: str, code: str, target: str, references: int = 1) -> dict[str, Any]:
+    """The facts of a picture a document refers to but does not hold: its part is
+    ``missing`` (WPS's ``../NULL``) or it is ``linked`` to a file outside; ``target``
+    is where the document points, as written."""
+    return {
+        "format": None, "name": name, "suffix": "", "size_bytes": None,
+        "width": None, "height": None, "display_width": None, "display_height": None,
+        "orientation": None, "mode": None, "decoded": False,
+        "decode_error": f"{code}: {target}", "loose": False, "references": references,
+    }
 
 
 def _measure(source: BinaryIO | Path, facts: dict[str, Any]) -> None:
@@ -127,11 +148,14 @@ def _read(image: Image.Image, facts: dict[str, Any]) -> None:
         fmt = "JPEG"
     if fmt == "WMF" and facts["format"] == "EMF":
         fmt = "EMF"  # Pillow names both metafile kinds WMF
+    if fmt == "HEIF" and facts["format"] in HEIF:
+        fmt = facts["format"]  # pillow-heif names every brand HEIF; an iPhone photo is HEIC
     facts["format"] = fmt
     mode = image.mode
     if fmt == "JPEG" and mode == "CMYK" and image.info.get("adobe_transform") == 2:
         mode = "YCCK"  # libjpeg hands YCCK over as CMYK
     facts.update(mode=mode, width=image.width, height=image.height)
+    _show(facts, _orientation(image))  # from the header: kept if the pixels fail to decode
     try:
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -139,16 +163,20 @@ def _read(image: Image.Image, facts: dict[str, Any]) -> None:
         return
     except Exception as exc:  # noqa: BLE001 - every decoder failure means "damaged"
         if fmt in VECTOR:  # no renderer here: unsupported, not damaged; no pixel size
-            facts.update(mode=None, width=None, height=None)
+            facts.update(mode=None, width=None, height=None, orientation=None,
+                         display_width=None, display_height=None)
             return
         code = "truncated" if "truncated" in str(exc) else "corrupt"
         facts["decode_error"] = f"{code}: {exc}"
         return
-    width, height = image.size
-    orientation = _orientation(image)  # after load(): a PNG may keep eXIf after its pixels
+    facts["decoded"] = True
+    _show(facts, _orientation(image))  # again after load(): a PNG may keep eXIf after its pixels
+
+
+def _show(facts: dict[str, Any], orientation: int) -> None:
+    width, height = facts["width"], facts["height"]
     shown = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-    facts.update(decoded=True, orientation=orientation,
-                 display_width=shown[0], display_height=shown[1])
+    facts.update(orientation=orientation, display_width=shown[0], display_height=shown[1])
 
 
 def _orientation(image: Image.Image) -> int:

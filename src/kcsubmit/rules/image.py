@@ -5,16 +5,21 @@ Each check reads the facts of :func:`kcsubmit.probes.image.probe` and the
 
 Choices where SPEC §3 is silent:
 
-- I003 is the gate.  It fires for a picture that fails to decode (truncated,
-  corrupt, a decompression bomb), for an empty or unreadable file, and for a
-  file that is not a picture at all (random bytes named ``.jpg``).  The last is
-  I003 alone, not I001 with format "unknown": converting cannot help, the file
-  must be copied or exported again — what I003 says (as V002 does for videos).
-- A picture this installation has no decoder for (HEIC without pillow-heif,
-  EMF/WMF without a renderer, AVIF without support) is not damaged: I003 stays
-  quiet, I001 names the format and is fixable only when the picture could be
-  decoded.  The ``heic`` variant (which asks to install pillow-heif) is used only
-  when pillow-heif is missing; with it, HEIC is an ordinary convertible format.
+- I003 fires for a picture that fails to decode (truncated, corrupt, a
+  decompression bomb), for an empty or unreadable file, for a file that is not
+  a picture at all (random bytes named ``.jpg``), and for a picture a document
+  refers to but does not hold (``missing``: WPS's ``../NULL``; ``linked``: a file
+  outside the document).  It is not a gate: what the header shows is still
+  reported — a truncated PNG is I001 too, a truncated 1512x2688 JPEG I002 too —
+  so the teacher knows what to export again; those findings are not fixable
+  (the fix needs the pixels).  I004–I006 describe pixels a fix would change and
+  stay quiet until the picture decodes.  A file that is no picture at all is
+  I003 alone: converting cannot help, the file must be copied or exported again.
+- A picture this installation has no decoder for (EMF/WMF without a renderer,
+  AVIF without support) is not damaged: I003 stays quiet, I001 names the format
+  and is not fixable.  HEIC is an ordinary convertible format (pillow-heif is a
+  dependency); the ``heic`` variant, which names pillow-heif, is only for an
+  installation where it fails to load.
 - I006 fires when the displayed picture is narrower or lower than the target:
   some ``--fit`` would then have to enlarge it.
 """
@@ -32,7 +37,7 @@ COLOUR_MODES = ("RGB", "L")  # what browsers show right and a JPEG can hold
 HEIF_FORMATS = ("HEIC", "HEIF")
 
 # I003 variants: the probe's decode_error is "<code>: <technical detail>".
-REASON_CODES = ("empty", "unreadable", "not_picture", "truncated", "bomb", "corrupt")
+REASON_CODES = ("empty", "unreadable", "not_picture", "truncated", "bomb", "corrupt", "missing", "linked")
 
 
 def _size(facts: Facts) -> tuple[int, int] | None:
@@ -44,38 +49,49 @@ def _target(profile: Profile) -> tuple[int, int]:
     return profile.case["image_width"], profile.case["image_height"]
 
 
+def _fixable(facts: Facts) -> bool | None:
+    """None (the rule's default) for a decoded picture; False when the pixels are lost."""
+    return None if facts.get("decoded") else False
+
+
 @rule("I001", "image-not-jpeg", "image", "error", True)
 def not_jpeg(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format")
     expected = profile.case["image_format"]
     name = facts.get("name") or "—"
+    if fmt is None:  # no picture at all, or none held: I003 says it
+        return
     if fmt != expected:
         decoded = bool(facts.get("decoded"))
-        if fmt in HEIF_FORMATS and not decoded:
+        if fmt in HEIF_FORMATS and not decoded and not facts.get("decode_error"):
             yield Violation(actual=fmt, expected=expected, variant="heic", fixable=False,
                             values={"name": name, "format": fmt})
-        else:  # converting needs the pixels: EMF or AVIF with no decoder cannot be fixed
-            shown = fmt or "unknown"
-            yield Violation(actual=shown, expected=expected, fixable=decoded,
-                            values={"name": name, "format": shown})
+        elif facts.get("decode_error"):  # what the header shows; converting needs the pixels
+            yield Violation(actual=fmt, expected=expected, variant="damaged", fixable=False,
+                            values={"name": name, "format": fmt})
+        else:  # EMF/AVIF with no decoder here cannot be converted either
+            yield Violation(actual=fmt, expected=expected, fixable=decoded,
+                            values={"name": name, "format": fmt})
         return
     suffix = facts.get("suffix") or ""
     extensions = profile.case["image_extensions"]
     if facts.get("loose", True) and suffix.lower() not in [e.lower() for e in extensions]:
         yield Violation(actual=suffix or "(none)", expected=extensions[0], variant="name",
-                        values={"name": name, "suffix": suffix or "—"})
+                        values={"name": name, "suffix": suffix or "—"}, fixable=_fixable(facts))
 
 
 @rule("I002", "image-not-640x480", "image", "error", True, fix_option="--fit")
 def wrong_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size, target = _size(facts), _target(profile)
     if size and size != target:
+        damaged = bool(facts.get("decode_error"))  # the size of the header: resizing needs the pixels
         yield Violation(actual=f"{size[0]}x{size[1]}", expected=f"{target[0]}x{target[1]}",
                         values={"width": size[0], "height": size[1],
-                                "target_width": target[0], "target_height": target[1]})
+                                "target_width": target[0], "target_height": target[1]},
+                        variant="damaged" if damaged else None, fixable=False if damaged else None)
 
 
-@rule("I003", "image-corrupt", "image", "error", False, gate=True)
+@rule("I003", "image-corrupt", "image", "error", False)
 def corrupt(facts: Facts, profile: Profile) -> Iterator[Violation]:
     error = facts.get("decode_error")
     detail = ""
@@ -89,27 +105,28 @@ def corrupt(facts: Facts, profile: Profile) -> Iterator[Violation]:
     else:
         return
     yield Violation(actual=code, expected="decodable picture", variant=code,
-                    values={"reason": code, "detail": detail[:120] or "—"})
+                    values={"reason": code, "detail": detail[:120] or "—",
+                            "count": facts.get("references") or 1})
 
 
 @rule("I004", "image-exif-orientation", "image", "warning", True)
 def orientation(facts: Facts, profile: Profile) -> Iterator[Violation]:
     value = facts.get("orientation")
-    if value is not None and value != 1:
+    if facts.get("decoded") and value is not None and value != 1:
         yield Violation(actual=value, expected=1, values={"orientation": value})
 
 
 @rule("I005", "image-not-rgb", "image", "warning", True)
 def colour_mode(facts: Facts, profile: Profile) -> Iterator[Violation]:
     mode = facts.get("mode")
-    if mode and mode not in COLOUR_MODES:
+    if facts.get("decoded") and mode and mode not in COLOUR_MODES:
         yield Violation(actual=mode, expected="/".join(COLOUR_MODES), values={"mode": mode})
 
 
 @rule("I006", "image-too-small", "image", "info", False)
 def too_small(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size, target = _size(facts), _target(profile)
-    if size and (size[0] < target[0] or size[1] < target[1]):
+    if facts.get("decoded") and size and (size[0] < target[0] or size[1] < target[1]):
         yield Violation(actual=f"{size[0]}x{size[1]}", expected=f">= {target[0]}x{target[1]}",
                         values={"width": size[0], "height": size[1],
                                 "target_width": target[0], "target_height": target[1]})

@@ -1,4 +1,4 @@
-"""A sanity walk of an MP4/QuickTime box tree before MediaInfo reads it.
+"""One walk of an MP4/QuickTime box tree before MediaInfo reads it.
 
 MediaInfo trusts the entry count of a table: a count of billions in a box of a few
 bytes makes it loop for minutes or allocate gigabytes (docs/fuzzing.md, F4-F7).
@@ -6,7 +6,9 @@ This walk reads the top-level box headers (media data is skipped by seeking) and
 boxes that hold tables (``moov``, ``moof``, ``mfra``: small, a few MB for a long clip),
 and reports the first table whose entries cannot fit in the bytes its box declares
 (clipped to its parent).  A file cut short is not judged here: entries missing past
-the end of the file are MediaInfo's "truncated".  It decides nothing else.
+the end of the file are MediaInfo's "truncated".  On the way it records, through
+probes/movie.py, the brands, where the media data lies and a summary of each track
+(probes/samples.py makes facts of them); it judges nothing else.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import os
 import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator
+
+from . import movie as movie_mod
 
 # Boxes whose children are boxes (``meta`` is a full box in MP4, a plain one in QuickTime).
 CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex", b"udta",
@@ -141,10 +145,14 @@ def top_level(file: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
 @dataclass
 class Scan:
     """What one walk found: the first impossible table, where media data starts (each
-    ``mdat``'s body and the first chunk of each track: where MediaInfo reads frames)."""
+    ``mdat``'s body and the first chunk of each track: where MediaInfo reads frames),
+    the declared extent of each ``mdat`` body, the top-level box types, and the movie."""
 
     bad: BadTable | None = None
     media_starts: list[int] = field(default_factory=list)
+    media_data: list[tuple[int, int]] = field(default_factory=list)  # (body, declared end)
+    top: set[bytes] = field(default_factory=set)
+    movie: movie_mod.Movie = field(default_factory=movie_mod.Movie)
 
 
 def scan(file: BinaryIO) -> Scan:
@@ -152,14 +160,20 @@ def scan(file: BinaryIO) -> Scan:
     result = Scan()
     end = file.seek(0, os.SEEK_END)
     for kind, body, declared_end in list(top_level(file)):
+        result.top.add(kind)
         if kind == b"mdat":
             result.media_starts.append(body)
+            result.media_data.append((body, declared_end))
+        elif kind == b"ftyp" and result.movie.major is None:
+            file.seek(body)
+            data = file.read(min(declared_end - body, 8 + 4 * movie_mod.BRANDS_CAP))
+            movie_mod.read(result.movie, kind, data, 0, len(data))
         elif kind in READ:
             available = min(declared_end, end) - body
             if available > BOX_CAP:
                 continue
             file.seek(body)
-            result.bad = _walk(file.read(available), 0, declared_end - body, 0, result.media_starts)
+            result.bad = _walk(file.read(available), 0, declared_end - body, 0, result)
             if result.bad:
                 break
     return result
@@ -187,9 +201,10 @@ def _header(file: BinaryIO, at: int, end: int) -> tuple[bytes, int, int] | None:
     return kind, body, at + size
 
 
-def _walk(data: bytes, at: int, end: int, depth: int, chunks: list[int]) -> BadTable | None:
+def _walk(data: bytes, at: int, end: int, depth: int, found: Scan) -> BadTable | None:
     """Boxes from ``at`` to ``end`` (declared, may lie past the bytes read: a cut file);
-    the first chunk offset of each chunk table goes to ``chunks``."""
+    the first chunk offset of each chunk table goes to ``found.media_starts``, what the
+    movie needs of each box to ``found.movie``."""
     while at + 8 <= min(end, len(data)) and depth < DEPTH_CAP:
         size, kind = struct.unpack_from(">I4s", data, at)
         head = 8
@@ -205,16 +220,19 @@ def _walk(data: bytes, at: int, end: int, depth: int, chunks: list[int]) -> BadT
         if kind in CONTAINERS:
             if kind == b"meta" and data[body:body + 4] == b"\0\0\0\0":
                 body += 4  # MP4's meta: version and flags first
-            found = _walk(data, body, limit, depth + 1, chunks)
-            if found:
-                return found
+            found.movie.enter(kind)
+            bad = _walk(data, body, limit, depth + 1, found)
+            if bad:
+                return bad
         elif kind in TABLES and body + 4 <= len(data):
-            found = _table(kind, data, body, limit)
-            if found:
-                return found
+            bad = _table(kind, data, body, limit)
+            if bad:
+                return bad
             if kind in (b"stco", b"co64") and (_u32(data, body + 4) or 0) > 0 and body + 16 <= len(data):
                 first = data[body + 8:body + (12 if kind == b"stco" else 16)]
-                chunks.append(int.from_bytes(first, "big"))
+                found.media_starts.append(int.from_bytes(first, "big"))
+        if kind in movie_mod.READERS and body + 8 <= len(data):
+            movie_mod.read(found.movie, kind, data, body, limit)
         at += size
     return None
 

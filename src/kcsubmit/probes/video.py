@@ -1,4 +1,6 @@
-"""Facts of a video file from MediaInfo (pymediainfo), read from its headers."""
+"""Facts of a video file from MediaInfo (pymediainfo), read from its headers, and from the
+box walk of an MP4/QuickTime file (probes/samples.py: what it is by content, what its
+sample tables hold), which has the last word on the facts both give."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from . import boxes, deadline, masking
+from . import boxes, deadline, masking, samples
 
 
 def _number(value: Any) -> float | None:
@@ -91,6 +93,7 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
     facts["video_tracks"] = len(info.video_tracks)
     facts["audio_tracks"] = len(info.audio_tracks)
     facts["audio_codec"] = _text(info.audio_tracks[0].format) if info.audio_tracks else None
+    facts.update(samples.facts(walked))
     return facts
 
 

@@ -70,9 +70,24 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
     elif facts.get("truncated"):
         yield Violation(actual="truncated", expected="complete file", variant="truncated",
                         values={"size": Bytes(size)})
+    elif facts.get("samples_outside"):
+        yield from _outside(facts["samples_outside"])
     elif not facts.get("video_codec"):
         yield Violation(actual="no video track", expected="video track", variant="no_video",
                         values={"container": facts["container"]})
+
+
+def _outside(found: Mapping[str, Any]) -> Iterator[Violation]:
+    """The sample tables point at bytes the media data does not hold (probes/samples.py)."""
+    if found.get("kind") == "chunk":
+        yield Violation(actual=f"chunk offset {found['offset']}", expected="offsets inside the media data",
+                        variant="outside_chunk",
+                        values={"track": found.get("track") or "?", "offset": found["offset"],
+                                "start": found["data_start"], "end": found["data_end"]})
+    else:
+        yield Violation(actual=f"{found['bytes']} bytes of samples", expected=f"<= {found['room']}",
+                        variant="outside_sizes",
+                        values={"bytes": Bytes(found["bytes"]), "room": Bytes(found["room"])})
 
 
 @rule("V003", "video-not-1080p-frame", "video", "error", True)
@@ -115,9 +130,10 @@ def too_short(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
     minimum = profile.video["min_duration_s"]
     if duration is not None and duration < minimum:
-        yield Violation(actual=duration, expected=f">= {minimum}",
+        claim = facts.get("duration_header_s")
+        yield Violation(actual=duration, expected=f">= {minimum}", variant="header" if claim else None,
                         values={"duration": Seconds(duration), "min": Seconds(minimum),
-                                "missing": Seconds(minimum - duration)})
+                                "missing": Seconds(minimum - duration), **_claimed(claim)})
 
 
 @rule("V006", "video-too-long", "video", "error", True, fix_option="--trim")
@@ -125,9 +141,15 @@ def too_long(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
     maximum = profile.video["max_duration_s"]
     if duration is not None and duration > maximum:
-        yield Violation(actual=duration, expected=f"<= {maximum}",
+        claim = facts.get("duration_header_s")
+        yield Violation(actual=duration, expected=f"<= {maximum}", variant="header" if claim else None,
                         values={"duration": Seconds(duration), "max": Seconds(maximum),
-                                "excess": Seconds(duration - maximum)})
+                                "excess": Seconds(duration - maximum), **_claimed(claim)})
+
+
+def _claimed(claim: float | None) -> dict[str, Any]:
+    """The headers' duration when it differs from what the frames hold (probes/samples.py)."""
+    return {"header": Seconds(claim)} if claim else {}
 
 
 @rule("V007", "video-interlaced", "video", "error", True)
@@ -190,11 +212,17 @@ def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
 
 @rule("V013", "video-frame-rate", "video", "info", True)
 def frame_rate(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    fps, mode = facts.get("frame_rate"), facts.get("frame_rate_mode")
+    """The frame timestamps decide when the box walk measured them (``fps_*``, and
+    ``frame_rate_mode`` from them); else MediaInfo's claim."""
+    fps, mode = facts.get("fps_mean") or facts.get("frame_rate"), facts.get("frame_rate_mode")
     low, high = profile.video["min_fps"], profile.video["max_fps"]
     values = {"fps": f"{fps:g}" if fps else "?", "min_fps": low, "max_fps": high}
     expected = f"CFR {low:g}-{high:g} fps"
-    if mode == "VFR":
+    if mode == "VFR" and facts.get("fps_min") and facts.get("fps_max"):
+        measured = {k: f"{facts[k]:.2f}".rstrip("0").rstrip(".") for k in ("fps_min", "fps_mean", "fps_max")}
+        yield Violation(actual=f"VFR {measured['fps_min']}-{measured['fps_max']} fps", expected=expected,
+                        variant="vfr_measured", values={**values, **measured})
+    elif mode == "VFR":
         yield Violation(actual="VFR", expected=expected, variant="vfr", values=values)
     elif fps is not None and not low <= fps <= high:
         yield Violation(actual=f"{fps:g} fps", expected=expected, values=values)

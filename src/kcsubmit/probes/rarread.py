@@ -24,6 +24,7 @@ from .readers import Entry, HeadersEncrypted, Reader, Unreadable, VolumeError
 RAR4_SIGNATURE, RAR5_SIGNATURE = b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00"
 RAR4_MAIN, RAR4_MAIN_PASSWORD, RAR5_ENCRYPTION = 0x73, 0x0080, 4
 MAIN_SOLID, FILE_SOLID = 0x0008, 0x0010  # rarfile sets these for RAR 5 too
+EXT_TIME = 0x1000  # RAR 4 file header: extended times
 PROVEN_VERSION = {4: 29, 5: 0}  # RAR 4 unpack version / RAR 5 algorithm of the samples
 SECONDS = 60  # a tool's deadline per entry: this, plus one second per 2 MB of the entry
 BYTES_PER_SECOND = 2_000_000
@@ -71,9 +72,15 @@ class RarReader(Reader):
             self.rar = rarfile.RarFile(str(path), errors="strict", info_callback=seen)
         except rarfile.NeedFirstVolume:
             raise VolumeError(path.name) from None
-        if not self.ended:  # RAR 4 parses without its end block: cut short
+        if not self.ended and self._end_block_expected():  # RAR 4 parses without it: cut short
             self.rar.close()
             raise rarfile.BadRarFile("the end-of-archive block is missing (truncated)")
+
+    def _end_block_expected(self) -> bool:
+        """RAR 3 and later always end an archive with an end block; RAR 1.5–2.x wrote none.  An
+        entry needing unpack version 2.9, or with extended times (added with 2.9), shows RAR 3+."""
+        infos = self.rar.infolist()
+        return not infos or any((i.extract_version or 0) >= 29 or i.flags & EXT_TIME for i in infos)
 
     @property
     def is_volume(self) -> bool:

@@ -91,13 +91,27 @@ def test_7zz_without_rar_codec_is_found_but_not_chosen() -> None:
 
 
 @needs_bsdtar
-@pytest.mark.parametrize("name", ["seektest.rar", "rar5-crc.rar", "rar5-blake.rar", "rar5-solid.rar"])
+@pytest.mark.parametrize("name", ["seektest.rar", "rar5-crc.rar", "rar5-blake.rar", "rar5-solid.rar",
+                                  "rar5-hlink.rar"])
 def test_intact_compressed_rar_verifies_with_7zz_installed(rar_tools, name: str, tmp_path: Path) -> None:
     """The bug: rarfile took 7zz (found first) and every compressed entry 'failed': A008."""
     rar_tools("7zz,bsdtar")
     result = archive(copy(tmp_path, name))
     assert rules_of(result) == set()
     assert (result.facts["rar_tool"], result.facts["rar_tool_path"]) == ("bsdtar", BSDTAR)
+
+
+@pytest.mark.skipif(shutil.which("unar") is None, reason="unar not installed (optional: apt-get install unar)")
+@pytest.mark.parametrize("name", ["seektest.rar", "rar5-crc.rar", "rar5-blake.rar", "rar3-solid.rar",
+                                  "rar5-solid.rar", "rar5-hlink.rar"])
+def test_unar_reads_solid_rar4_too(rar_tools, name: str) -> None:
+    """Read where they lie, beside look-alike names (rar5.rar, rar5-solid.rar) that unar would
+    take for more volumes of the same archive if it were not given the archive alone."""
+    rar_tools("7zz,unar,bsdtar")
+    tool = rartool.selected()
+    assert tool is not None and tool.name == "unar" and len(tool.can) == len(rartool.SAMPLES)
+    result = archive(DATA / name)
+    assert rules_of(result) == set() and result.facts["rar_tool"] == "unar"
 
 
 @needs_bsdtar
@@ -161,6 +175,14 @@ def test_rar15_entry_no_sample_proves_is_a013(rar_tools, tmp_path: Path) -> None
     """bsdtar fails on a RAR 1.5 entry: a kind it never showed it reads, so not damage."""
     rar_tools("bsdtar")
     assert rules_of(archive(copy(tmp_path, "rar15-comment.rar"))) == {"A013"}
+
+
+def test_hard_links_to_a_compressed_entry_are_a013_without_a_tool(rar_tools, tmp_path: Path) -> None:
+    """rarfile would open a hard link's target with the first tool it finds (7zz): never here."""
+    rar_tools("")
+    result = archive(copy(tmp_path, "rar5-hlink.rar"))
+    assert rules_of(result) == {"A013"}
+    assert result.facts["unverified"] == ["stest1.txt", "stest2.txt", "stest3.txt"]
 
 
 def test_rar2_without_end_block_is_intact(rar_tools, tmp_path: Path) -> None:

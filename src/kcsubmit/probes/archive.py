@@ -204,6 +204,8 @@ def _children(reader: Reader, files: list[Entry], facts: dict[str, Any], limits:
         except CapExceeded:
             facts["bomb"] = "size"
             break
+        except Unreadable:
+            continue  # read once already; a second try past the tool's deadline proves nothing
         except Exception as exc:  # noqa: BLE001
             facts.setdefault("damaged", f"{entry.name}: {_reason(exc)}")
             continue

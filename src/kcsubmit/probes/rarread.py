@@ -12,6 +12,7 @@ samples) and fails shows the bytes are wrong (A008); a tool that never showed it
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
 import threading
 import zlib
@@ -25,6 +26,7 @@ RAR4_SIGNATURE, RAR5_SIGNATURE = b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00"
 RAR4_MAIN, RAR4_MAIN_PASSWORD, RAR5_ENCRYPTION = 0x73, 0x0080, 4
 MAIN_SOLID, FILE_SOLID = 0x0008, 0x0010  # rarfile sets these for RAR 5 too
 EXT_TIME = 0x1000  # RAR 4 file header: extended times
+HARD_LINK, FILE_COPY = 4, 5  # RAR 5 redirection types whose data is another entry's
 PROVEN_VERSION = {4: 29, 5: 0}  # RAR 4 unpack version / RAR 5 algorithm of the samples
 SECONDS = 60  # a tool's deadline per entry: this, plus one second per 2 MB of the entry
 BYTES_PER_SECOND = 2_000_000
@@ -112,6 +114,10 @@ class RarReader(Reader):
 
     def open(self, entry: Entry) -> IO[bytes]:
         info = entry.handle
+        if info.file_redir is not None and info.file_redir[0] in (HARD_LINK, FILE_COPY):
+            target = self.rar.getinfo(info.file_redir[2])  # the entry whose bytes these are
+            return self.open(Entry(name=entry.name, size=target.file_size or 0, packed=target.compress_size or 0,
+                                   stored=target.compress_type == 0x30, handle=target))
         if entry.stored or entry.is_link or info.file_redir is not None:
             return self.rar.open(info)  # rarfile reads these itself and checks the CRC
         self.tool_needed = True
@@ -143,10 +149,12 @@ class ToolStream(io.RawIOBase):
         self.crc = 0
         self.blake = rarfile.Blake2SP() if info.CRC is None and info.blake2sp_hash else None
         self.errors = tempfile.TemporaryFile()
+        self.folder = tempfile.mkdtemp(prefix="kcsubmit-") if tool.style == "unar" else None
+        given = rartool.alone(str(archive), self.folder) if self.folder else str(archive)
         try:
-            self.proc = tool.start(str(archive), info.filename, self.errors)
+            self.proc = tool.start(given, info.filename, self.errors)
         except OSError as exc:  # gone or not executable since it was chosen
-            self.errors.close()
+            self._clean()
             raise Unreadable(info.filename, tool.name, exc.strerror or str(exc)) from None
         self.timer = threading.Timer(SECONDS + self.size / BYTES_PER_SECOND, self._expire)
         self.timer.daemon = True
@@ -215,10 +223,15 @@ class ToolStream(io.RawIOBase):
             self.proc.kill()
         self.proc.wait()
 
+    def _clean(self) -> None:
+        self.errors.close()
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
     def close(self) -> None:
         if not self.closed:
             self._stop()
             if self.proc.stdout is not None:
                 self.proc.stdout.close()
-            self.errors.close()
+            self._clean()
         super().close()

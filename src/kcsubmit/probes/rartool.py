@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -134,12 +135,25 @@ def _program_folders() -> list[str]:
     return list(dict.fromkeys(roots + [r"C:\Program Files", r"C:\Program Files (x86)"]))
 
 
+def alone(archive: str, folder: str) -> str:
+    """The archive as the only file of ``folder`` (a link, else a copy): unar takes files beside
+    an archive whose names look alike (``rar5.rar``, ``rar5-solid.rar``) for more of its volumes."""
+    target = os.path.join(folder, "archive.rar")
+    try:
+        os.symlink(os.path.abspath(archive), target)
+    except (OSError, NotImplementedError):
+        shutil.copyfile(archive, target)
+    return target
+
+
 def reads(style: str, path: str, sample: str) -> bool:
     """Whether the tool returns the right bytes of one sample."""
     file, member = SAMPLES[sample]
-    with resources.as_file(resources.files(__package__).joinpath("rarsamples", file)) as archive:
+    with resources.as_file(resources.files(__package__).joinpath("rarsamples", file)) as archive, \
+            tempfile.TemporaryDirectory(prefix="kcsubmit-") as folder:
+        given = alone(str(archive), folder) if style == "unar" else str(archive)
         try:
-            done = subprocess.run(command(style, path, str(archive), member), stdin=subprocess.DEVNULL,
+            done = subprocess.run(command(style, path, given, member), stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment(style),
                                   timeout=PROBE_SECONDS, creationflags=NO_WINDOW)
         except (OSError, subprocess.SubprocessError):

@@ -379,3 +379,40 @@ def test_the_walk_skips_stored_data_by_its_size(tmp_path: Path, monkeypatch: pyt
         assert zipwalk.hidden(zf) == []
         monkeypatch.setattr(zipwalk, "open", builtins.open, raising=False)
     assert read[0] < 64 << 10, read[0]
+
+
+def test_a_gap_full_of_fake_headers_is_walked_in_bounded_time(tmp_path: Path) -> None:
+    """60,000 header-like records that promise a data descriptor and never give one, between the
+    last entry and the directory: each would send a naive walk to the end of the gap.  Nothing
+    the directory lists accounts for them, and they hide whatever follows: A008."""
+    import struct
+    import time
+    import zipfile
+
+    fake = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0x8, 8, 0, 0, 0, 0, 0, 1, 0) + b"a"
+    data = ag.zip_of(tmp_path / "src.zip", {"readme.txt": b"hello\n"}).read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    start = struct.unpack_from("<I", data, end + 16)[0]
+    blob = fake * 60_000
+    tail = bytearray(data[end:])
+    struct.pack_into("<I", tail, 16, start + len(blob))
+    path = tmp_path / "gap.zip"
+    path.write_bytes(data[:start] + blob + data[start:end] + bytes(tail))
+    began = time.perf_counter()
+    with zipfile.ZipFile(path) as zf, pytest.raises(zipfile.BadZipFile, match="cannot be walked"):
+        zipwalk.hidden(zf)
+    result = archive(path)
+    assert time.perf_counter() - began < 10
+    assert rules_of(result) == {"A008"} and "cannot be walked" in result.facts["damaged"]
+
+
+def test_fix_of_a_damaged_archive_with_junk_is_said_not_crashed(tmp_path: Path) -> None:
+    """A008 with a fixable A005 (here a hidden entry whose data is bad): the repack fails for that
+    file with one line, never an internal error."""
+    path = ag.hidden_entry_zip(tmp_path / "a.zip", {"readme.txt": b"hello\n", ".DS_Store": b"x" * 10},
+                               {"b.txt": b"x" * 300}, flip=True)
+    done = cli(["fix", str(path), "-o", str(tmp_path / "out"), "--lang", "en"], None, tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert "cannot repack: b.txt does not" in done.stdout  # (the table wraps the rest of the line)
+    assert list((tmp_path / "out").iterdir()) == []
+

@@ -86,6 +86,8 @@ CASES: list[tuple[str, Callable[[Path, Media], Any], set[str]]] = [
     ("encrypted.zip", lambda p, m: ag.encrypted_zip(p), {"A003"}),
     ("encrypted/人工智能.zip", lambda p, m: ag.encrypted_zip(p, {"人工智能.mp4": m.video}), {"A003"}),
     ("encrypted-aes.7z", lambda p, m: ag.seven_zip(p, {"secret.txt": b"x" * 100}, password="x"), {"A001", "A003"}),
+    ("encrypted-names.7z", lambda p, m: ag.seven_zip(p, {"secret.txt": b"x" * 100}, password="x",
+                                                     header_encryption=True), {"A001", "A003"}),
     ("slip-up.zip", lambda p, m: ag.zip_slip(p, "../evil.txt"), {"A004"}),
     ("slip-deep.zip", lambda p, m: ag.zip_slip(p, "a/../../evil.txt"), {"A004"}),
     ("slip-backslash.zip", lambda p, m: ag.zip_slip(p, "..\\evil.txt"), {"A004"}),

@@ -416,3 +416,12 @@ def test_fix_of_a_damaged_archive_with_junk_is_said_not_crashed(tmp_path: Path) 
     assert "cannot repack: b.txt does not" in done.stdout  # (the table wraps the rest of the line)
     assert list((tmp_path / "out").iterdir()) == []
 
+
+def test_fix_of_a_7z_with_encrypted_names_is_said_not_crashed(tmp_path: Path) -> None:
+    """A001 is fixable for 7z, but a 7z whose names need the password cannot be repacked."""
+    path = ag.seven_zip(tmp_path / "a.7z", {"secret.txt": b"x" * 100}, password="x", header_encryption=True)
+    assert rules_of(archive(path)) == {"A001", "A003"}
+    done = cli(["fix", str(path), "-o", str(tmp_path / "out"), "--lang", "en"], None, tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert "cannot repack" in done.stdout
+

@@ -31,7 +31,12 @@ STORED = {".mp4", ".mov", ".m4v", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".ra
 def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: FixOptions) -> Outcome:
     fmt = result.facts.get("format") or "zip"
     details: list[str] = [] if fmt == "zip" else [f"{fmt} → zip"]
-    reader = readers.open_reader(src, fmt)
+    try:
+        reader = readers.open_reader(src, fmt)
+    except readers.HeadersEncrypted:
+        raise KcsubmitError("cannot repack: even the names in the archive need its password") from None
+    except Exception as exc:  # noqa: BLE001 - damaged (A008): nothing to repack from
+        raise KcsubmitError(f"cannot repack: the archive does not open ({type(exc).__name__}: {exc})") from None
     try:
         with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch, \
                 zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:

@@ -222,7 +222,10 @@ class SevenZipReader(Reader):
         import py7zr
 
         self.path = path
-        self.archive = py7zr.SevenZipFile(path)
+        try:
+            self.archive = py7zr.SevenZipFile(path)
+        except py7zr.exceptions.PasswordRequired:  # 7z -mhe=on: the names are encrypted too
+            raise HeadersEncrypted(path.name) from None
 
     def entries(self) -> list[Entry]:
         return [

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
 from .. import discover
-from . import readers, rartool
+from . import rartool, readers
 from .readers import CapExceeded, Entry, Reader, Unreadable
 
 JUNK_DIRS = ("__MACOSX/",)
@@ -85,8 +85,9 @@ def _inspect(reader: Reader, path: Path, facts: dict[str, Any], limits: Mapping[
     )
     if facts["volume"] is None and getattr(reader, "is_volume", False):
         facts["volume"] = path.name
-    if getattr(reader, "hidden", None):
-        facts["hidden"] = [e.name for e in reader.hidden]
+    hidden = getattr(reader, "hidden", None)  # zip: local entries the directory leaves out
+    if hidden:
+        facts["hidden"] = [e.name for e in hidden]
     if facts["volume"]:
         return  # A010 is a gate: a lone volume cannot be unpacked, so nothing inside is read
     facts["bomb"] = _bomb(len(entries), unpacked, facts["ratio"], limits)

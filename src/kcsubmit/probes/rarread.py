@@ -17,7 +17,7 @@ import tempfile
 import threading
 import zlib
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from . import rartool
 from .readers import Entry, HeadersEncrypted, Reader, Unreadable, VolumeError
@@ -171,8 +171,7 @@ class ToolStream(io.RawIOBase):
         if self.finished:
             return 0
         view = memoryview(buffer)[:max(1, min(len(buffer), self.size - self.got + 1))]
-        assert self.proc.stdout is not None
-        n = self.proc.stdout.readinto(view)
+        n = cast(io.BufferedReader, self.proc.stdout).readinto(view)
         if not n:
             self._finish()
             return 0
@@ -229,7 +228,7 @@ class ToolStream(io.RawIOBase):
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def close(self) -> None:
-        if not self.closed:
+        if not self.closed and hasattr(self, "timer"):  # (not when __init__ failed part way)
             self._stop()
             if self.proc.stdout is not None:
                 self.proc.stdout.close()

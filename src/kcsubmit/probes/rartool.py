@@ -26,7 +26,6 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import IO
 
 ENV = "KCSUBMIT_RAR_TOOLS"
@@ -125,8 +124,7 @@ def candidates(spec: str | None = None) -> list[tuple[str, str, str]]:
 
 
 def _stem(name: str) -> str:
-    base = os.path.basename(name).lower()
-    return base[:-4] if base.endswith(".exe") else base
+    return os.path.basename(name).lower().removesuffix(".exe")
 
 
 def _program_folders() -> list[str]:
@@ -153,7 +151,7 @@ def reads(style: str, path: str, sample: str) -> bool:
             tempfile.TemporaryDirectory(prefix="kcsubmit-") as folder:
         given = alone(str(archive), folder) if style == "unar" else str(archive)
         try:
-            done = subprocess.run(command(style, path, given, member), stdin=subprocess.DEVNULL,
+            done = subprocess.run(command(style, path, given, member), check=False, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment(style),
                                   timeout=PROBE_SECONDS, creationflags=NO_WINDOW)
         except (OSError, subprocess.SubprocessError):

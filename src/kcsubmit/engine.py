@@ -119,6 +119,10 @@ def _run(work: list[Work], jobs: int, on_file: Callable[[FileResult], None]) -> 
         return done
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    if any(target.detected.format == "rar" for target, _, _ in work):
+        from .probes import rartool
+
+        rartool.selected()  # the RAR tool is chosen once per run: forked workers inherit it
     results: list[list[FileResult]] = [[] for _ in work]
     with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
         futures = {pool.submit(_one, item): index for index, item in enumerate(work)}

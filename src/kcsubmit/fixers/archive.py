@@ -15,6 +15,7 @@ from importlib import import_module
 from pathlib import Path, PurePosixPath
 
 from .. import engine
+from ..errors import KcsubmitError
 from ..models import FileResult
 from ..probes import readers
 from ..probes.archive import is_junk, unsafe_reason
@@ -30,7 +31,12 @@ STORED = {".mp4", ".mov", ".m4v", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".ra
 def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: FixOptions) -> Outcome:
     fmt = result.facts.get("format") or "zip"
     details: list[str] = [] if fmt == "zip" else [f"{fmt} → zip"]
-    reader = readers.open_reader(src, fmt)
+    try:
+        reader = readers.open_reader(src, fmt)
+    except readers.HeadersEncrypted:
+        raise KcsubmitError("cannot repack: even the names in the archive need its password") from None
+    except Exception as exc:  # noqa: BLE001 - damaged (A008): nothing to repack from
+        raise KcsubmitError(f"cannot repack: the archive does not open ({type(exc).__name__}: {exc})") from None
     try:
         with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch, \
                 zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
@@ -43,7 +49,13 @@ def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: 
                     continue
                 name = PurePosixPath(entry.name.replace("\\", "/"))
                 copy = Path(scratch) / f"entry-{number:05d}{name.suffix.lower()[:10]}"
-                reader.copy(entry, copy, cap=min(budget, entry.size + 1 if entry.size else budget))
+                try:
+                    reader.copy(entry, copy, cap=min(budget, entry.size + 1 if entry.size else budget))
+                except KcsubmitError:
+                    raise  # an entry no tool here can read (A013): said as it is
+                except Exception as exc:  # noqa: BLE001 - a damaged entry (A008) cannot be repacked
+                    raise KcsubmitError(f"cannot repack: {entry.name} does not read back intact "
+                                        f"({type(exc).__name__}: {exc})") from None
                 budget -= copy.stat().st_size
                 data, new_name = _repaired(copy, name, profile, options, details)
                 info = zipfile.ZipInfo(str(new_name), date_time=(1980, 1, 1, 0, 0, 0))

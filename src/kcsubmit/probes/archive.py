@@ -18,9 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
 from .. import discover
-from ..errors import ToolMissing
-from . import readers
-from .readers import CapExceeded, Entry, Reader
+from . import rartool, readers
+from .readers import CapExceeded, Entry, Reader, Unreadable
 
 JUNK_DIRS = ("__MACOSX/",)
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
@@ -30,7 +29,7 @@ MAX_PICTURE = 64 << 20  # a picture read into memory: larger ones are copied ins
 
 
 def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Measure an archive once; never raises for a broken one (ToolMissing aside)."""
+    """Measure an archive once; never raises for a broken one."""
     path = Path(path)
     facts: dict[str, Any] = {"format": fmt if fmt in readers.FORMATS else "unknown",
                              "suffix": path.suffix, "name": path.name}
@@ -40,14 +39,20 @@ def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: 
         facts["damaged"] = exc.strerror or str(exc)
         return facts
     facts["volume"] = _split_volume(path)
+    if facts["format"] in ("zip", "unknown") and facts["size_bytes"]:
+        spanned = _zip_disk(path)  # the last volume of a split zip starts inside an entry's data
+        if spanned:
+            facts.update(format="zip", volume=spanned, entries=0)
+            return facts
     if facts["format"] == "unknown" or facts["size_bytes"] == 0:
         return facts
     try:
         reader = readers.open_reader(path, facts["format"])
-    except ToolMissing:
-        raise
     except readers.VolumeError:
         facts.update(volume=path.name, entries=0)
+        return facts
+    except readers.HeadersEncrypted:
+        facts.update(headers_encrypted=True, entries=0)
         return facts
     except Exception as exc:  # noqa: BLE001 - any failure to open is damage (A008)
         facts.update(damaged=_reason(exc), entries=0, readable=_readable(path, facts["format"]))
@@ -78,14 +83,18 @@ def _inspect(reader: Reader, path: Path, facts: dict[str, Any], limits: Mapping[
         non_utf8=[[_garbled(e), readers.guess_name(e.raw_name)] for e in entries
                   if not e.marked_utf8 and e.raw_name and not e.raw_name.isascii()],
     )
-    if facts["volume"] is None and facts["format"] == "zip":
-        facts["volume"] = _zip_disk(path)
     if facts["volume"] is None and getattr(reader, "is_volume", False):
         facts["volume"] = path.name
+    hidden = getattr(reader, "hidden", None)  # zip: local entries the directory leaves out
+    if hidden:
+        facts["hidden"] = [e.name for e in hidden]
+    if facts["volume"]:
+        return  # A010 is a gate: a lone volume cannot be unpacked, so nothing inside is read
     facts["bomb"] = _bomb(len(entries), unpacked, facts["ratio"], limits)
     if facts["bomb"]:
         return  # inspection stops: nothing is inflated
-    damaged = _verify(reader, files)
+    damaged, unverified = _verify(reader, files)
+    _note_tool(reader, unverified, facts)
     if damaged:
         facts.update(damaged=damaged, readable=len(files))
         return
@@ -134,20 +143,36 @@ def _bomb(entries: int, unpacked: int, ratio: float, limits: Mapping[str, Any]) 
     return None
 
 
-def _verify(reader: Reader, files: list[Entry]) -> str | None:
-    """Read every readable entry through once so that each CRC is checked (A008)."""
+def _verify(reader: Reader, files: list[Entry]) -> tuple[str | None, list[Unreadable]]:
+    """Read every readable entry through once so that each CRC is checked (A008).
+
+    Returns the first damage, and the entries no tool here could read (A013), which are not
+    damage: the reading goes on past them.
+    """
     if isinstance(reader, readers.SevenZipReader):
-        return None if reader.test() is not False else "CRC or data error"
+        return (None if reader.test() is not False else "CRC or data error"), []
+    unverified: list[Unreadable] = []
     for entry in files:
         if entry.encrypted or entry.is_link or entry.is_device:
             continue
         try:
             reader.verify(entry)
-        except ToolMissing:
-            raise
+        except Unreadable as exc:
+            unverified.append(exc)
         except Exception as exc:  # noqa: BLE001
-            return f"{entry.name}: {_reason(exc)}"
-    return None
+            return f"{entry.name}: {_reason(exc)}", unverified
+    return None, unverified
+
+
+def _note_tool(reader: Reader, unverified: list[Unreadable], facts: dict[str, Any]) -> None:
+    """Which RAR tool read the compressed entries (``--verbose`` shows it), and what it could not."""
+    if getattr(reader, "tool_needed", False):
+        tool = rartool.selected()
+        facts.update(rar_tool=tool.name if tool else None, rar_tool_path=tool.path if tool else None)
+    if unverified:
+        first = unverified[0]
+        facts.update(unverified=[exc.entry for exc in unverified], unverified_tool=first.tool,
+                     unverified_detail=first.detail, host=rartool.host())
 
 
 def _children(reader: Reader, files: list[Entry], facts: dict[str, Any], limits: Mapping[str, Any],
@@ -159,6 +184,7 @@ def _children(reader: Reader, files: list[Entry], facts: dict[str, Any], limits:
     from . import video
 
     skip = set(facts["encrypted"]) | {n for n, _ in facts["unsafe"]} | set(facts["junk"])
+    skip |= set(facts.get("unverified", ()))
     children: list[tuple[str, str, dict[str, Any]]] = []
     nested: list[str] = []
     budget = limits["max_unpacked_bytes"]
@@ -179,8 +205,8 @@ def _children(reader: Reader, files: list[Entry], facts: dict[str, Any], limits:
         except CapExceeded:
             facts["bomb"] = "size"
             break
-        except ToolMissing:
-            raise
+        except Unreadable:
+            continue  # read once already; a second try past the tool's deadline proves nothing
         except Exception as exc:  # noqa: BLE001
             facts.setdefault("damaged", f"{entry.name}: {_reason(exc)}")
             continue
@@ -230,17 +256,27 @@ def _split_volume(path: Path) -> str | None:
 
 
 def _zip_disk(path: Path) -> str | None:
-    """A zip whose end record says it is not disk 0 of one (a spanned archive)."""
+    """A zip whose end record says it spans disks: a volume of a split zip (``zip -s``, WinZip).
+
+    Read from the end of the file, so that the last volume (the ``.zip`` of ``.z01``, ``.z02``…,
+    which starts inside an entry's data) is known too.  The end record must end the file
+    exactly (its comment length agrees), so a stray signature in other data is not taken for one.
+    """
     with open(path, "rb") as f:
         f.seek(0, os.SEEK_END)
         size = f.tell()
         f.seek(max(0, size - 65_557))
         tail = f.read()
     i = tail.rfind(b"PK\x05\x06")
-    if i == -1 or i + 8 > len(tail):
+    while i != -1 and i + 22 + int.from_bytes(tail[i + 20:i + 22], "little") != len(tail):
+        i = tail.rfind(b"PK\x05\x06", 0, i)
+    if i == -1:
         return None
     disk, start_disk = int.from_bytes(tail[i + 4:i + 6], "little"), int.from_bytes(tail[i + 6:i + 8], "little")
-    return f"disk {disk}" if disk or start_disk else None
+    if 0xFFFF in (disk, start_disk) and i >= 20 and tail[i - 20:i - 16] == b"PK\x06\x07":
+        disks = int.from_bytes(tail[i - 4:i], "little")  # zip64 locator: total number of disks
+        return f"{path.name} (disk {disks} of {disks})" if disks > 1 else None
+    return f"{path.name} (disk {disk + 1})" if disk or start_disk else None
 
 
 def _readable(path: Path, fmt: str) -> int:

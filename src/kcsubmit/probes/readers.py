@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from ..errors import ToolMissing
+from ..errors import KcsubmitError
 
 FORMATS = ("zip", "rar", "7z", "tar", "gzip", "bzip2", "xz")
 UTF8_FLAG = 0x800
@@ -85,9 +85,15 @@ class ZipReader(Reader):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.zip = zipfile.ZipFile(path)
+        self.hidden: list[Entry] = []
 
     def entries(self) -> list[Entry]:
-        return [self._entry(info) for info in self.zip.infolist()]
+        """The central directory's entries, then the local entries it leaves out (7-Zip lists
+        them, streaming extractors unpack them): they are judged like the others."""
+        from .zipwalk import hidden
+
+        self.hidden = [self._entry(info) for info in hidden(self.zip)]
+        return [self._entry(info) for info in self.zip.infolist()] + self.hidden
 
     @staticmethod
     def _entry(info: zipfile.ZipInfo) -> Entry:
@@ -194,53 +200,19 @@ class VolumeError(Exception):
     """A later volume of a multi-volume archive: it cannot be read alone (A010)."""
 
 
-class RarReader(Reader):
-    format = "rar"
+class HeadersEncrypted(Exception):
+    """Even the entries' names need the password (RAR 4 ``-hp``, RAR 5 header encryption): A003."""
 
-    def __init__(self, path: Path) -> None:
-        import rarfile
 
-        self.main_flags, self.ended = 0, False
+class Unreadable(KcsubmitError):
+    """No tool here can read an entry's contents, so they are not verified (A013) — which says
+    nothing about damage.  ``tool`` is the tool that tried (None: there is none); ``detail``
+    what it said, or ``no_tool``."""
 
-        def seen(header: Any) -> None:  # rarfile's view of every block header
-            if header.type == rarfile.RAR_BLOCK_MAIN:
-                self.main_flags = header.flags
-            elif header.type == rarfile.RAR_BLOCK_ENDARC:
-                self.ended = True
-
-        try:
-            self.rar = rarfile.RarFile(str(path), errors="strict", info_callback=seen)
-        except rarfile.NeedFirstVolume:
-            raise VolumeError(path.name) from None
-        if not self.ended:  # RAR 4 parses without its end block: cut short
-            self.rar.close()
-            raise rarfile.BadRarFile("the end-of-archive block is missing (truncated)")
-
-    @property
-    def is_volume(self) -> bool:
-        return bool(self.main_flags & 0x0001)  # MHD_VOLUME / RAR 5 main header VOLUME
-
-    def entries(self) -> list[Entry]:
-        return [
-            Entry(name=i.filename, size=i.file_size or 0, packed=i.compress_size or 0,
-                  is_dir=i.is_dir(), is_link=i.is_symlink(), encrypted=i.needs_password(),
-                  stored=i.compress_type == 0x30, handle=i)
-            for i in self.rar.infolist()
-        ]
-
-    def open(self, entry: Entry) -> IO[bytes]:
-        import rarfile
-
-        try:
-            return self.rar.open(entry.handle)
-        except rarfile.RarCannotExec:
-            raise ToolMissing(
-                "extracting from RAR needs bsdtar or unar: apt-get install libarchive-tools "
-                "(Debian/Ubuntu), brew install libarchive (macOS), or install 7-Zip/WinRAR (Windows)",
-                key="rar_tool_missing") from None
-
-    def close(self) -> None:
-        self.rar.close()
+    def __init__(self, entry: str, tool: str | None, detail: str) -> None:
+        what = "no RAR extraction tool works here" if tool is None else f"{tool}: {detail}"
+        super().__init__(f"cannot read {entry}: {what}")
+        self.entry, self.tool, self.detail = entry, tool, detail
 
 
 class SevenZipReader(Reader):
@@ -250,7 +222,10 @@ class SevenZipReader(Reader):
         import py7zr
 
         self.path = path
-        self.archive = py7zr.SevenZipFile(path)
+        try:
+            self.archive = py7zr.SevenZipFile(path)
+        except py7zr.exceptions.PasswordRequired:  # 7z -mhe=on: the names are encrypted too
+            raise HeadersEncrypted(path.name) from None
 
     def entries(self) -> list[Entry]:
         return [
@@ -325,6 +300,8 @@ def open_reader(path: Path, fmt: str) -> Reader:
     if fmt == "zip":
         return ZipReader(path)
     if fmt == "rar":
+        from .rarread import RarReader
+
         return RarReader(path)
     if fmt == "7z":
         return SevenZipReader(path)

@@ -106,6 +106,8 @@ def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
     parts: list[str] = [ui(f"kind_{kind}", lang)]
     if facts.get("format"):
         parts.append(str(facts["format"]))
+    if kind == "archive" and facts.get("rar_tool"):  # which program read the compressed RAR entries
+        parts.append(ui("fact_rar_tool", lang, tool=f"{facts['rar_tool']} ({facts.get('rar_tool_path')})"))
     if kind == "document" and facts.get("word_count") is not None:
         parts.append(ui("fact_words", lang, words=facts["word_count"], images=facts.get("images", 0)))
     if kind == "image" and facts.get("display_width"):

@@ -1,4 +1,4 @@
-"""A001–A012: an archive given to `check` (and every archive `pack` writes).
+"""A001–A013: an archive given to `check` (and every archive `pack` writes).
 
 Each check reads the facts of :func:`kcsubmit.probes.archive.probe` and the
 ``[archive]`` numbers of the profile.  A7z or tar archive is A001 but its
@@ -113,8 +113,8 @@ def split_volume(facts: Facts, profile: Profile) -> Iterator[Violation]:
 @rule("A011", "archive-wrong-contents", "archive", "error", False)
 def wrong_contents(facts: Facts, profile: Profile) -> Iterator[Violation]:
     role = facts.get("role")
-    if facts.get("encrypted") or facts.get("damaged"):
-        return  # what the archive holds cannot be counted: A003/A008 say why
+    if facts.get("encrypted") or facts.get("damaged") or facts.get("unverified"):
+        return  # what the archive holds cannot be counted: A003/A008/A013 say why
     if role == "theme" and len(facts.get("videos", [])) != 1:
         count = len(facts["videos"])
         yield Violation(actual=count, expected=1, variant="theme",
@@ -127,5 +127,19 @@ def wrong_contents(facts: Facts, profile: Profile) -> Iterator[Violation]:
 
 @rule("A012", "archive-empty", "archive", "error", False)
 def empty(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    if facts.get("headers_encrypted"):
+        return  # its entries cannot even be listed: A003
     if facts.get("size_bytes") == 0 or (facts.get("files") == 0 and not facts.get("damaged")):
         yield Violation(actual=0, expected="> 0 files")
+
+
+@rule("A013", "archive-contents-unverified", "archive", "info", False)
+def unverified(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    names = facts.get("unverified") or []
+    if names:
+        tool = facts.get("unverified_tool")
+        values = {"count": len(names), "names": names[:SHOWN], "tool": tool or "—",
+                  "detail": facts.get("unverified_detail") or "",
+                  "install": Phrase(f"rar_install_{facts.get('host') or 'linux'}")}
+        yield Violation(actual=names[:20], expected="verified", location=names[0], values=values,
+                        variant="no_tool" if tool is None else None)

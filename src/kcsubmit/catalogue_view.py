@@ -64,8 +64,6 @@ def explain_rule(rule: Rule, lang: str, console: Console) -> None:
     console.print(Text(ui("explain_meta", lang, id=rule.id, name=rule.name, kind=ui(f"kind_{rule.kind}", lang),
                           severity=ui(f"severity_{rule.severity.value}", lang),
                           fixable=_fixable(rule, lang)), style="dim"), soft_wrap=True)
-    if not rule.implemented:
-        console.print(Text(ui("explain_pending", lang), style="yellow"))
     for key, heading in (("what", "explain_what"), ("why", "explain_why"), ("fix", "explain_fix")):
         console.print()
         console.print(Text(ui(heading, lang), style="bold underline"))

@@ -21,9 +21,6 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-KINDS = ("video", "document", "image", "archive", "other")
-
-
 @dataclass(frozen=True)
 class Finding:
     """One rule broken by one file (or by the submission as a whole)."""

@@ -44,13 +44,9 @@ class Rule:
     kind: str  # one of RULE_KINDS
     severity: Severity  # default; a profile may change it
     fixable: bool
+    check: Check
     fix_option: str | None = None  # the option a fix needs (V006: --trim)
     gate: bool = False  # when it fires, the file's other rules are not checked
-    check: Check | None = None  # None: not implemented by this version
-
-    @property
-    def implemented(self) -> bool:
-        return self.check is not None
 
 
 RULES: dict[str, Rule] = {}
@@ -76,14 +72,14 @@ def declare(
     *,
     fix_option: str | None = None,
     gate: bool = False,
-    check: Check | None = None,
+    check: Check,
 ) -> Rule:
-    """Register a rule (a check of ``None`` lists it in the catalogue only)."""
+    """Register a rule with its check."""
     if id in RULES:
         raise ValueError(f"rule {id} declared twice")
     if kind not in RULE_KINDS:
         raise ValueError(f"rule {id}: unknown kind {kind}")
-    new = Rule(id, name, kind, Severity(severity), fixable, fix_option, gate, check)
+    new = Rule(id, name, kind, Severity(severity), fixable, check, fix_option, gate)
     RULES[id] = new
     return new
 

@@ -70,14 +70,14 @@ def _decode_part(part: str) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def escape_controls(text: str) -> str:
-    """Every control and bidi character of ``text`` escaped visibly."""
-    return CONTROL.sub(lambda m: escape_char(m.group()), text)
+def escape_controls(text: str, keep: str = "") -> str:
+    """Every control and bidi character of ``text`` escaped visibly (but those in ``keep``)."""
+    return CONTROL.sub(lambda m: m.group() if m.group() in keep else escape_char(m.group()), text)
 
 
-def show(text: str) -> str:
-    """One string as a terminal may print it: decoded, controls escaped."""
-    return escape_controls(decode(text))
+def show(text: str, keep: str = "") -> str:
+    """One string as a terminal may print it: decoded, controls escaped (but those in ``keep``)."""
+    return escape_controls(decode(text), keep)
 
 
 def readable(value: T) -> T:
@@ -85,9 +85,11 @@ def readable(value: T) -> T:
     return _walk(value, decode)
 
 
-def visible(value: T) -> T:
-    """``value`` with every string in it decoded and its controls escaped (for terminals)."""
-    return _walk(value, show)
+def visible(value: T, keep: str = "") -> T:
+    """``value`` with every string in it decoded and its controls escaped (for terminals).
+
+    ``keep``: controls a later step escapes its own way (GitHub's ``%0A`` for a line break)."""
+    return _walk(value, lambda text: show(text, keep))
 
 
 def _walk(value: Any, fn: Callable[[str], str]) -> Any:

@@ -209,7 +209,6 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
     parts: list[Path] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        mark(out)
         for planned in plan:
             problem = name_problem(planned.name[:-4])
             if problem is not None or os.path.basename(planned.name) != planned.name:
@@ -233,6 +232,7 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
             part.replace(final)
             packed.append(Packed(str(final), planned.theme, final.stat().st_size, digest,
                                  tuple(name for name, _ in planned.entries)))
+        mark(out)  # once published: later folder walks leave this folder out
         return tuple(packed), ()
     except BaseException as exc:
         _remove(parts)

@@ -37,7 +37,7 @@ def render(report: Report, out: TextIO, options: Options) -> None:
 
     Names are shown with their control characters escaped (:func:`kcsubmit.names.visible`):
     the log is read in a terminal-like viewer that acts on escape sequences."""
-    for line in lines(visible(report), options):
+    for line in lines(visible(report, keep="\r\n"), options):  # CR and LF: escape_data, _one_line
         out.write(line + "\n")
 
 

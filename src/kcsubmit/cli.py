@@ -167,7 +167,7 @@ def pack_command(
     Nothing is written while an error remains (exit 1); each archive is written under a
     temporary name, re-opened, CRC-tested and checked again before it gets its name.
 
-    Example:  kcsubmit pack --fix -o dist
+    Example:  kcsubmit pack --fix          (./kcsubmit.toml → ./dist)
     """
     from .fixers import ENCODERS, FITS, FixOptions
     from .packing import pack

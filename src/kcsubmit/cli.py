@@ -14,6 +14,7 @@ from typing import Annotated
 
 from . import __version__
 from .errors import KcsubmitError, UsageError
+from .progress import CheckProgress, FixProgress
 from .reporters import REPORTERS
 
 app = typer.Typer(
@@ -93,12 +94,14 @@ def check(
     targets = [str(p) for p in paths] if paths else ["."]
     color = not no_color and "NO_COLOR" not in os.environ
     # On stderr, and only when it is a terminal: a CSV or JSON on stdout stays clean.
-    with _progress(enabled=not quiet) as tick:
+    with CheckProgress(enabled=not quiet) as tick:
         report = engine.check(targets, rules=rules, jobs=jobs or engine.default_jobs(), on_file=tick)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
                                 quiet=quiet, target=" ".join(targets))
     if output is not None:
-        _refuse_own_input(output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
+        from .outdir import refuse_own_input
+
+        refuse_own_input(output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
     _emit(reporters.get(_format_name(fmt.value)), report, options, output)
     raise typer.Exit(report.exit_code(strict))
 
@@ -138,7 +141,7 @@ def fix_command(
                          choices="|".join(ENCODERS))
     language = _lang(lang)
     targets = [str(p) for p in paths] if paths else ["."]
-    with _fix_progress() as (on_file, on_fraction):
+    with FixProgress() as (on_file, on_fraction):
         result = fixing.fix(targets, output, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder,
                                                                             progress=on_fraction), on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ
@@ -180,7 +183,7 @@ def pack_command(
             raise UsageError(f"{option} must be one of {', '.join(choices)}", key="bad_choice", option=option,
                              choices="|".join(choices))
     language = _lang(lang)
-    with _fix_progress() as (on_file, on_fraction):
+    with FixProgress() as (on_file, on_fraction):
         result = pack(target, output, studio=studio, fix=fix, name_encoding=name_encoding,
                       loose_images=not no_loose_images, dry_run=dry_run, rules=rules,
                       options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction))
@@ -294,69 +297,6 @@ def _console():  # type: ignore[no-untyped-def]
     return Console(highlight=False, no_color="NO_COLOR" in os.environ)
 
 
-class _progress:
-    """A transient progress bar on stderr while files are inspected (terminals only)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.bar = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if not self.enabled:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        from .names import show
-
-        self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.completed}"),
-                            TimeRemainingColumn(), console=Console(stderr=True, markup=False, emoji=False),
-                            transient=True)
-        self.bar.start()
-        task = self.bar.add_task("kcsubmit check", total=None)
-        return lambda result: self.bar.update(task, advance=1, description=show(result.path)[-40:])
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-class _fix_progress:
-    """A progress bar per file with the ETA from ffmpeg's own progress (terminals only)."""
-
-    def __init__(self) -> None:
-        self.bar = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if not sys.stderr.isatty():
-            return (None, None)
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-        from .names import show
-
-        self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
-                            TimeRemainingColumn(), console=Console(stderr=True, markup=False, emoji=False),
-                            transient=True)
-        self.bar.start()
-        state = {"task": None}
-
-        def on_file(path: str, index: int, total: int) -> None:
-            if state["task"] is not None:
-                self.bar.remove_task(state["task"])
-            state["task"] = self.bar.add_task(f"[{index + 1}/{total}] {show(path)[-40:]}", total=1.0)
-
-        def on_fraction(done: float) -> None:
-            if state["task"] is not None:
-                self.bar.update(state["task"], completed=done)
-
-        return (on_file, on_fraction)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def _emit(render, report, options, output: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
     """Write the report to stdout, or to FILE under a temporary name (created exclusively,
     unique to the run) renamed when complete; nothing is left behind whatever fails."""
@@ -373,20 +313,6 @@ def _emit(render, report, options, output: Optional[Path]) -> None:  # type: ign
         text.detach()
 
     write_new(output, write)
-
-
-def _refuse_own_input(output: Path, inputs: List[str]) -> None:
-    """``check -o FILE``: FILE may not be one of the files checked (nor a manifest read)."""
-    from .manifest import find_manifest
-
-    if not output.exists():
-        return
-    for raw in inputs:
-        path = Path(raw)
-        candidates = [path, find_manifest(path)] if path.exists() else []
-        for candidate in candidates:
-            if candidate is not None and candidate.is_file() and os.path.samefile(candidate, output):
-                raise UsageError(f"{output} is one of the inputs checked", key="output_is_input", path=str(output))
 
 
 def _refuse_unsafe_studio(studio: str, themes: List[str], profile, lang: str) -> None:  # type: ignore[no-untyped-def]

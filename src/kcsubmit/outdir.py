@@ -147,3 +147,16 @@ def refuse_overlap(out: Path, inputs: Iterable[str | Path]) -> None:
         if folder or (path.is_file() and above):
             raise UsageError(f"the output folder {out} overlaps the input {raw}; choose a folder outside it",
                              key="output_overlaps", out=str(out), path=str(raw))
+
+
+def refuse_own_input(output: Path, inputs: Iterable[str | Path]) -> None:
+    """``check -o FILE``: one line (exit 2) when FILE is one of the files checked or the manifest read."""
+    from .manifest import find_manifest
+
+    if not output.exists():
+        return
+    for raw in inputs:
+        path = Path(raw)
+        for candidate in ([path, find_manifest(path)] if path.exists() else []):
+            if candidate is not None and candidate.is_file() and os.path.samefile(candidate, output):
+                raise UsageError(f"{output} is one of the inputs checked", key="output_is_input", path=str(output))

@@ -92,7 +92,6 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
         out = Path(out_dir)
         refuse_overlap(out, paths)
     ensure_writable(out, create=True)
-    mark(out)
     profile = engine.profile_for(engine.find_submission(paths), rules)
     report = engine.check(paths, rules=profile, exclude=[out])
     roots = [_root(Path(p)) for p in paths]
@@ -103,6 +102,8 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
         if on_file is not None:
             on_file(result.path, index, len(tops))
         done.append(_fix_one(result, _inside(report, result), profile, out, roots, options, used))
+        if done[-1].output:
+            mark(out)  # with its first output: later folder walks leave this folder out
     return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)))
 
 

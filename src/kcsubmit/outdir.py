@@ -76,8 +76,9 @@ def create_beside(final: Path, suffix: str = PART) -> tuple[BinaryIO, Path]:
     while len(os.fsencode(stem)) > 120:
         stem = stem[:-1]
     handle, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=final.parent)
-    with contextlib.suppress(OSError):  # a file system without modes (FAT on a USB stick)
-        os.fchmod(handle, 0o666 & ~_umask())
+    if hasattr(os, "fchmod"):  # not on Windows before Python 3.13, which has no such modes
+        with contextlib.suppress(OSError):  # a file system without modes (FAT on a USB stick)
+            os.fchmod(handle, 0o666 & ~_umask())
     return os.fdopen(handle, "w+b"), Path(name)
 
 

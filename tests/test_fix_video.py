@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import signal
+import shutil
 import subprocess
 import sys
 import time
@@ -120,8 +121,10 @@ def test_output_folder_inside_the_input_is_not_walked(tmp_path, good_video):
     folder = tmp_path / "studio"
     folder.mkdir()
     (folder / "人工智能.mp4").write_bytes(good_video.read_bytes())
-    fix([folder], folder / "fixed", rules=SHORT)
-    report = fix([folder], folder / "fixed", rules=SHORT)      # a second run must not fix its own outputs
+    first = fix([folder], rules=SHORT)                          # default: beside the folder
+    assert Path(first.out_dir) == tmp_path / "studio-修复后"
+    shutil.move(first.out_dir, folder / "fixed")                # an output folder moved inside the input
+    report = fix([folder], rules=SHORT)                         # a second run must not fix its own outputs
     assert [Path(f.source).name for f in report.files] == ["人工智能.mp4"]
 
 

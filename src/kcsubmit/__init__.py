@@ -48,9 +48,12 @@ def check(paths: Paths = (), rules: str | Path | Profile | None = None, jobs: in
     return _check(paths, rules=rules, jobs=jobs)
 
 
-def fix(paths: Paths = (), out_dir: str | Path = "fixed", rules: str | Path | Profile | None = None, *,
+def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path | Profile | None = None, *,
         fit: str = "pad", trim: bool = False, encoder: str = "auto") -> FixReport:
     """Write repaired copies of ``paths`` into ``out_dir``; the originals are never changed.
+
+    ``out_dir``: a folder outside the inputs (one that is, holds or lies in an input is refused);
+    None: ``FOLDER-修复后`` beside a single folder, else ``./fixed``.
 
     ``fit``: pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3); ``trim``: allow
     cutting a video longer than the maximum; ``encoder``: auto | libx264 | h264_nvenc | …
@@ -63,14 +66,15 @@ def fix(paths: Paths = (), out_dir: str | Path = "fixed", rules: str | Path | Pr
     return _fix(paths, out_dir, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder))
 
 
-def pack(target: str | Path = ".", out_dir: str | Path = "dist", rules: str | Path | Profile | None = None, *,
+def pack(target: str | Path = ".", out_dir: str | Path | None = None, rules: str | Path | Profile | None = None, *,
          studio: str | None = None, fix: bool = False, fit: str = "pad", trim: bool = False,
          encoder: str = "auto", name_encoding: str = "utf-8", loose_images: bool = True,
          dry_run: bool = False) -> PackReport:
     """Build the upload archives of the submission at ``target`` (a kcsubmit.toml or a folder).
 
     Nothing is written while an error finding remains (``report.blocking`` says what); with
-    ``fix=True`` repaired copies are packed. Returns a :class:`~kcsubmit.packing.PackReport`.
+    ``fix=True`` repaired copies are packed. ``out_dir``: outside the submission's folder; None:
+    ``./dist``. Returns a :class:`~kcsubmit.packing.PackReport`.
     """
     from .fixers import FixOptions
     from .packing import pack as _pack

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
 import sys
 from enum import Enum
@@ -14,6 +14,7 @@ from typing import Annotated
 
 from . import __version__
 from .errors import KcsubmitError, UsageError
+from .progress import CheckProgress, FixProgress
 from .reporters import REPORTERS
 
 app = typer.Typer(
@@ -93,10 +94,14 @@ def check(
     targets = [str(p) for p in paths] if paths else ["."]
     color = not no_color and "NO_COLOR" not in os.environ
     # On stderr, and only when it is a terminal: a CSV or JSON on stdout stays clean.
-    with _progress(enabled=not quiet) as tick:
+    with CheckProgress(enabled=not quiet) as tick:
         report = engine.check(targets, rules=rules, jobs=jobs or engine.default_jobs(), on_file=tick)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
                                 quiet=quiet, target=" ".join(targets))
+    if output is not None:
+        from .outdir import refuse_own_input
+
+        refuse_own_input(output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
     _emit(reporters.get(_format_name(fmt.value)), report, options, output)
     raise typer.Exit(report.exit_code(strict))
 
@@ -107,7 +112,7 @@ FitOpt = Annotated[str, typer.Option("--fit", help="pad|crop|blur|stretch: how a
 @app.command("fix")
 def fix_command(
     paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders or a kcsubmit.toml; default: the current folder.")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the repaired copies.")] = Path("fixed"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the repaired copies, outside the inputs; default: FOLDER-修复后 beside a single folder, else ./fixed.")] = None,
     fit: FitOpt = "pad",
     trim: Annotated[bool, typer.Option("--trim", help="Cut a video longer than the maximum (1 s fade-out).")] = False,
     encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
@@ -115,7 +120,9 @@ def fix_command(
     lang: LangOpt = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
 ) -> None:
-    """Write repaired copies into a folder (default ./fixed); the originals are never changed.
+    """Write repaired copies into a folder outside the inputs; the originals are never changed.
+
+    Without -o: FOLDER-修复后 beside a single folder (or a manifest's folder), else ./fixed.
 
     Every copy is checked again; the table shows each file before and after, and
     what is left to do by hand.
@@ -134,18 +141,18 @@ def fix_command(
                          choices="|".join(ENCODERS))
     language = _lang(lang)
     targets = [str(p) for p in paths] if paths else ["."]
-    with _fix_progress() as (on_file, on_fraction):
+    with FixProgress() as (on_file, on_fraction):
         result = fixing.fix(targets, output, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder,
                                                                             progress=on_fraction), on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ
-    render_fix(result, sys.stdout, Options(lang=language, color=color, target=str(output)))
+    render_fix(result, sys.stdout, Options(lang=language, color=color, target=result.out_dir))
     raise typer.Exit(result.exit_code())
 
 
 @app.command("pack")
 def pack_command(
     target: Annotated[Path, typer.Argument(help="A kcsubmit.toml or the studio's folder.")] = Path("."),
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the archives.")] = Path("dist"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the archives, outside the submission; default: ./dist.")] = None,
     studio: Annotated[Optional[str], typer.Option("--studio", help="The studio's name, for a folder without a manifest.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Repair what can be repaired first (into a work folder).")] = False,
     fit: FitOpt = "pad",
@@ -163,7 +170,7 @@ def pack_command(
     Nothing is written while an error remains (exit 1); each archive is written under a
     temporary name, re-opened, CRC-tested and checked again before it gets its name.
 
-    Example:  kcsubmit pack --fix -o dist
+    Example:  kcsubmit pack --fix          (./kcsubmit.toml → ./dist)
     """
     from .fixers import ENCODERS, FITS, FixOptions
     from .packing import pack
@@ -176,7 +183,7 @@ def pack_command(
             raise UsageError(f"{option} must be one of {', '.join(choices)}", key="bad_choice", option=option,
                              choices="|".join(choices))
     language = _lang(lang)
-    with _fix_progress() as (on_file, on_fraction):
+    with FixProgress() as (on_file, on_fraction):
         result = pack(target, output, studio=studio, fix=fix, name_encoding=name_encoding,
                       loose_images=not no_loose_images, dry_run=dry_run, rules=rules,
                       options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction))
@@ -243,6 +250,7 @@ def init(
     """
     from . import discover, manifest
     from .i18n import ui
+    from .names import canonical, show
     from .profile import load
     from .rules.submission import suggest_theme
 
@@ -259,10 +267,11 @@ def init(
         studio = typer.prompt(ui("ask_studio", language)).strip()
     if not studio:
         raise UsageError("--studio is required when not asking", key="need_studio")
+    _refuse_unsafe_studio(studio, list(profile.themes), profile, language)
     themes: dict[str, str] = {}
     for item in theme or []:
         name, _, video = item.partition("=")
-        name = name.strip()
+        name = canonical(name)
         if name not in profile.themes:
             hint = suggest_theme(name, profile)
             raise UsageError(f"unknown theme {name}", key="unknown_theme", theme=name,
@@ -273,13 +282,13 @@ def init(
         themes[name] = video
     if not theme:
         for name, video in found.themes.items():
-            if not ask or typer.confirm(ui("ask_theme", language, theme=name, video=video), default=True):
+            if not ask or typer.confirm(show(ui("ask_theme", language, theme=name, video=video)), default=True):
                 themes[name] = video
     document = case if case is not None else found.document
     text = manifest.render(studio, themes, document, found.images, rules=profile.name)
     target = manifest.write(folder, text, force=force)
-    typer.echo(ui("init_done", language, path=str(target), count=len(themes)))
-    typer.echo(ui("init_next", language, target=str(folder)))
+    typer.echo(show(ui("init_done", language, path=str(target), count=len(themes))))
+    typer.echo(show(ui("init_next", language, target=str(folder))))
 
 
 def _console():  # type: ignore[no-untyped-def]
@@ -288,78 +297,34 @@ def _console():  # type: ignore[no-untyped-def]
     return Console(highlight=False, no_color="NO_COLOR" in os.environ)
 
 
-class _progress:
-    """A transient progress bar on stderr while files are inspected (terminals only)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.bar = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if not self.enabled:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("kcsubmit check", total=None)
-        return lambda result: self.bar.update(task, advance=1, description=result.path[-40:])
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-class _fix_progress:
-    """A progress bar per file with the ETA from ffmpeg's own progress (terminals only)."""
-
-    def __init__(self) -> None:
-        self.bar = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if not sys.stderr.isatty():
-            return (None, None)
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.bar.start()
-        state = {"task": None}
-
-        def on_file(path: str, index: int, total: int) -> None:
-            if state["task"] is not None:
-                self.bar.remove_task(state["task"])
-            state["task"] = self.bar.add_task(f"[{index + 1}/{total}] {path[-40:]}", total=1.0)
-
-        def on_fraction(done: float) -> None:
-            if state["task"] is not None:
-                self.bar.update(state["task"], completed=done)
-
-        return (on_file, on_fraction)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def _emit(render, report, options, output: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
-    """Write the report to stdout, or to FILE under a temporary name renamed when complete."""
+    """Write the report to stdout, or to FILE under a temporary name (created exclusively,
+    unique to the run) renamed when complete; nothing is left behind whatever fails."""
+    from .outdir import write_new
+
     if output is None:
         render(report, sys.stdout, options)
         return
-    tmp = output.with_name(f".{output.name}.kcsubmit-tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as out:
-            render(report, out, options)
-        os.replace(tmp, output)
-    except OSError as exc:
-        with contextlib.suppress(OSError):  # a read-only folder refuses the clean-up too
-            tmp.unlink(missing_ok=True)
-        raise KcsubmitError(f"cannot write {output}: {exc.strerror or exc}", key="cannot_write",
-                            path=str(output), reason=exc.strerror or str(exc)) from None
+
+    def write(binary) -> None:  # type: ignore[no-untyped-def]
+        text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+        render(report, text, options)
+        text.flush()
+        text.detach()
+
+    write_new(output, write)
+
+
+def _refuse_unsafe_studio(studio: str, themes: List[str], profile, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """``init --studio``: a name that would make an unsafe archive name (S006) is one line."""
+    from .engine import evaluate
+    from .i18n import finding_message
+
+    facts = {"source": "manifest", "studio": studio, "themes": [[t, ""] for t in themes]}
+    for finding in evaluate("submission", facts, profile)[0]:
+        if finding.rule == "S006":
+            problem = finding_message(finding, lang)
+            raise UsageError(problem, key="unsafe_studio", problem=problem)
 
 
 def run(argv: Optional[List[str]] = None) -> None:
@@ -374,6 +339,11 @@ def run(argv: Optional[List[str]] = None) -> None:
         # A legacy Windows code page cannot encode every symbol (✓ ✗): replace, never crash.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    # Pillow's "Corrupt EXIF data" and similar are about the file, which the report judges (I003);
+    # inherited by forked --jobs workers.
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
     try:
         code = app(args=args, prog_name="kcsubmit", standalone_mode=False)
     except typer.Exit as exc:
@@ -388,6 +358,14 @@ def run(argv: Optional[List[str]] = None) -> None:
         if debug:
             raise
         _fail(exc.localized(_lang_name(_arg_lang(args))))
+        code = 2
+    except OSError as exc:  # the machine refused (too many open files, a full disk): no bug of ours
+        if debug:
+            raise
+        from .i18n import ui
+
+        reason = exc.strerror or type(exc).__name__
+        _fail(ui("os_error", _lang_name(_arg_lang(args)), reason=reason, path=exc.filename or ""))
         code = 2
     except Exception as exc:  # noqa: BLE001 - the promise: one line, never a traceback
         if debug:
@@ -404,7 +382,9 @@ INTERRUPTED = 130
 
 
 def _fail(message: str) -> None:
-    first = " ".join(message.split())
+    from .names import show
+
+    first = show(" ".join(message.split()))  # a name in the reason may hold control characters
     print(f"kcsubmit: error: {first}", file=sys.stderr)
 
 

@@ -31,6 +31,10 @@ ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}
 # Files people and their systems leave behind; never worth a line in a report.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
+# Deeper folders are not walked: listed as skipped (a real submission is a few levels deep; a
+# folder nested thousands deep exceeds PATH_MAX and Python's recursion limit).
+MAX_DEPTH = 64
+
 
 @dataclass(frozen=True)
 class Detected:
@@ -163,27 +167,60 @@ def collect(paths: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[T
             raise UsageError(f"no such file or folder: {raw}", key="path_missing", path=str(raw))
         if not path.is_dir() and not path.is_file():  # a FIFO or device would block or never end
             raise UsageError(f"not a regular file: {raw}", key="not_a_file", path=str(raw))
-        files = [path] if not path.is_dir() else _walk(path)
-        for file in files:
-            key = file.resolve()
+        files = [(path, None)] if not path.is_dir() else _walk(path)
+        for file, problem in files:
+            key = Path(os.path.abspath(file)) if problem else file.resolve()
             if key in seen or any(key.is_relative_to(folder) for folder in skip):
                 continue
             seen.add(key)
-            targets.append(Target(file, str(file), _safe_sniff(file)))
+            detected = Detected("other", problem) if problem else _safe_sniff(file)
+            targets.append(Target(file, str(file), detected))
     return targets
 
 
-def _walk(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):  # does not follow symlinked folders
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
-        for name in sorted(files):
-            if name.startswith((".", "~$")) or name.lower() in JUNK_NAMES:
+def _walk(folder: Path) -> list[tuple[Path, str | None]]:
+    """Files under ``folder`` in sorted order, with None; or a folder that cannot be walked
+    with the reason (``too deep``, ``unreadable folder``), which the report lists as skipped.
+
+    Symlinked folders are not followed; hidden folders, ``__MACOSX`` and kcsubmit's own output
+    folders (:func:`kcsubmit.outdir.is_output`: ``fixed``, ``dist``, ``*-修复后``) are left out.
+    Iterative (a stack, not recursion), so depth costs no Python frames.
+    """
+    from .outdir import is_output
+
+    found: list[tuple[Path, str | None]] = []
+    stack: list[tuple[Path, int]] = [(folder, 0)]
+    while stack:
+        here, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            found.append((here, "too deep"))
+            continue
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+            dirs = [e.name for e in entries if _is_dir(e)]
+        except OSError:
+            found.append((here, "unreadable folder"))
+            continue
+        for entry in entries:
+            name = entry.name
+            if name in dirs or name.startswith((".", "~$")) or name.lower() in JUNK_NAMES:
                 continue
-            file = Path(root) / name
-            if file.is_file():
-                found.append(file)
+            try:
+                if entry.is_file():
+                    found.append((Path(entry.path), None))
+            except OSError:
+                continue
+        subfolders = [here / d for d in dirs if not d.startswith(".") and d != "__MACOSX"]
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders) if not is_output(sub))
     return found
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _safe_sniff(path: Path) -> Detected:

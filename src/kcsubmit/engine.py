@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from . import discover, manifest
+from .errors import KcsubmitError
 from .models import FileResult, Finding, Report, Severity, Skipped
+from .names import canonical
 from .profile import Profile, load
 from .rules import RULES, Rule, rules_for
 
@@ -59,6 +61,7 @@ def check(
     on_file: Callable[[FileResult], None] | None = None,
     for_pack: bool = False,
     exclude: Iterable[Path] = (),
+    studio: str | None = None,
 ) -> Report:
     """Inspect files, folders or a manifest against a rules profile and return the Report.
 
@@ -66,6 +69,7 @@ def check(
     (S rules); ``rules=None`` takes the manifest's profile, else ``2023``.
     ``on_file`` is called after each file (the CLI moves its progress bar with it).
     Folders in ``exclude`` are not walked (``fix`` writes its outputs there).
+    ``studio`` replaces the manifest's studio name (``pack --studio``) for the S rules.
     """
     paths = [str(p) for p in paths] or ["."]
     submission = find_submission(paths)
@@ -92,6 +96,8 @@ def check(
     whole: tuple[Finding, ...] = ()
     if submission is not None:
         facts = {**submission.facts(), "for_pack": for_pack}
+        if studio and studio.strip():
+            facts["studio"] = studio.strip()
         whole = tuple(evaluate("submission", facts, profile)[0])
     return Report(rules=profile.name, files=results, submission=whole, skipped=skipped)
 
@@ -124,9 +130,9 @@ def _run(work: list[Work], jobs: int, on_file: Callable[[FileResult], None]) -> 
 
         rartool.selected()  # the RAR tool is chosen once per run: forked workers inherit it
     results: list[list[FileResult]] = [[] for _ in work]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-        futures = {pool.submit(_one, item): index for index, item in enumerate(work)}
+    with ProcessPoolExecutor(max_workers=_workers(jobs, len(work))) as pool:
         try:
+            futures = {pool.submit(_one, item): index for index, item in enumerate(work)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 on_file(results[futures[future]][0])
@@ -134,6 +140,42 @@ def _run(work: list[Work], jobs: int, on_file: Callable[[FileResult], None]) -> 
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return results
+
+
+FDS_PER_WORKER = 3  # in the parent: the worker's sentinel and the pipes being set up
+FDS_SPARE = 32  # for the files each worker opens (a forked worker shares the parent's limit)
+
+
+def _workers(jobs: int, files: int) -> int:
+    """Worker processes for ``jobs``; one line (exit 2) when the file-handle limit cannot hold
+    them (``ulimit -n``: 256 by default on macOS), after raising the soft limit up to the hard one.
+
+    Past the limit, worker start-up fails midway and the pool waits for ever for workers
+    that never came, or forked workers cannot open the files they inspect.
+    """
+    workers = min(jobs, files)
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit on handles
+        return workers
+    try:
+        opened = len(os.listdir("/dev/fd"))
+    except OSError:
+        opened = 16
+    need = opened + FDS_PER_WORKER * workers + FDS_SPARE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if need > soft and (hard == resource.RLIM_INFINITY or hard > soft):
+        try:
+            soft = need if hard == resource.RLIM_INFINITY else min(need, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        except (OSError, ValueError):
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if need > soft:
+        most = max(1, (soft - opened - FDS_SPARE) // FDS_PER_WORKER)
+        raise KcsubmitError(f"--jobs {jobs} needs more open files than the limit ({soft}, ulimit -n) allows; "
+                            f"use --jobs {most} or raise ulimit -n", key="jobs_limit", jobs=jobs, limit=soft,
+                            most=most)
+    return workers
 
 
 def find_submission(paths: list[str]) -> manifest.Submission | None:
@@ -226,8 +268,9 @@ def make_finding(rule: Rule, severity: Severity, violation: Any) -> Finding:
 
 def theme_of(path: Path, profile: Profile) -> str | None:
     """The theme named in a file's name (SPEC §5 folder convention), if any."""
+    name = canonical(path.name)  # a look-alike theme (Kangxi radical ⼈) is the theme
     for theme in profile.themes:
-        if theme in path.name:
+        if theme in name:
             return theme
     return None
 

@@ -1,13 +1,14 @@
 """fix(): check, repair what can be repaired into an output folder, check the results.
 
 The originals are only read.  Every output is written under a temporary name in
-the output folder and renamed when complete, then checked again; a file that
-needs no repair is copied, not re-encoded.
+the output folder (created exclusively, unique to the run: :mod:`kcsubmit.outdir`)
+and renamed when complete, then checked again; a file that needs no repair is
+copied, not re-encoded.  The output folder may not overlap the inputs; without
+``-o`` a single folder's copies go beside it, into ``FOLDER-修复后``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from . import engine
 from .errors import KcsubmitError, UsageError
 from .fixers import FixOptions, Outcome
 from .models import FileResult, Finding, Report
-from .outdir import ensure_writable
+from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
 
 # kind → (fixer module, suffix of the repaired file)
@@ -59,15 +60,37 @@ class FixReport:
         return 0 if self.ok else 1
 
 
-def fix(paths: Iterable[str | Path] = (), out_dir: str | Path = "fixed",
+SIBLING = "-修复后"  # the default output of one folder: 作品/ → 作品-修复后/
+
+
+def default_output(paths: Iterable[str | Path]) -> Path:
+    """Where fix writes without ``-o``: beside a single folder (or a manifest's folder), outside
+    it, as ``FOLDER-修复后``; for files or several inputs ``./fixed`` (SPEC §2)."""
+    paths = [Path(p) for p in paths] or [Path(".")]
+    if len(paths) == 1:
+        folder = paths[0] if paths[0].is_dir() else paths[0].parent if paths[0].name == "kcsubmit.toml" else None
+        if folder is not None:
+            folder = Path(os.path.abspath(folder))
+            if folder.name:
+                return folder.with_name(folder.name + SIBLING)
+    return Path("fixed")
+
+
+def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
         rules: str | Path | Profile | None = None, options: FixOptions = FixOptions(),
         on_file: Callable[[str, int, int], None] | None = None) -> FixReport:
     """Repair copies of ``paths`` into ``out_dir``; the originals are never changed.
 
-    ``on_file(path, index, total)`` is called as each file starts (the CLI's progress).
+    ``out_dir`` None: :func:`default_output`.  A folder given that is, holds or lies inside an
+    input is refused (UsageError).  ``on_file(path, index, total)`` is called as each file
+    starts (the CLI's progress).
     """
     paths = [str(p) for p in paths] or ["."]
-    out = Path(out_dir)
+    if out_dir is None:
+        out = default_output(paths)
+    else:
+        out = Path(out_dir)
+        refuse_overlap(out, paths)
     ensure_writable(out, create=True)
     profile = engine.profile_for(engine.find_submission(paths), rules)
     report = engine.check(paths, rules=profile, exclude=[out])
@@ -79,6 +102,8 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path = "fixed",
         if on_file is not None:
             on_file(result.path, index, len(tops))
         done.append(_fix_one(result, _inside(report, result), profile, out, roots, options, used))
+        if done[-1].output:
+            mark(out)  # with its first output: later folder walks leave this folder out
     return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)))
 
 
@@ -90,34 +115,31 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
     fixer = FIXERS.get(result.kind) if needs else None
     try:
         final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
+        handle, part = create_beside(final)
     except OSError as exc:
         return Fixed(str(src), result.kind, "failed", before=before, error=f"cannot write in {out}: {exc.strerror or exc}")
-    part = final.with_name(f".{final.name}.kcsubmit-part")
     try:
-        if fixer is None:
-            shutil.copyfile(src, part)
-            outcome = Outcome("copied")
-        else:
+        with handle:
+            if fixer is None:
+                with open(src, "rb") as data:
+                    shutil.copyfileobj(data, handle, 1 << 20)
+                outcome = Outcome("copied")
+        if fixer is not None:
             from importlib import import_module
 
             outcome = import_module(fixer[0]).fix(src, result, profile, part, options)
         os.replace(part, final)
     except KcsubmitError as exc:
-        _discard(part)
+        discard(part)
         return Fixed(str(src), result.kind, "failed", before=before, error=str(exc))
     except OSError as exc:  # a full disk, a read-only folder: this file's failure, said with its name
-        _discard(part)
+        discard(part)
         return Fixed(str(src), result.kind, "failed", before=before,
                      error=f"cannot write {final}: {exc.strerror or exc}")
     except BaseException:
-        _discard(part)  # Ctrl-C or a crash: no half-written file stays behind
+        discard(part)  # Ctrl-C or a crash: no half-written file stays behind
         raise
     return Fixed(str(src), result.kind, outcome.action, str(final), outcome.details, before)
-
-
-def _discard(part: Path) -> None:
-    with contextlib.suppress(OSError):
-        part.unlink(missing_ok=True)
 
 
 def _recheck(done: list[Fixed], profile: Profile) -> list[Fixed]:

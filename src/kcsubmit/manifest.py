@@ -24,9 +24,11 @@ else:  # pragma: no cover - Python 3.10
 
 from .discover import Target
 from .errors import UsageError
+from .filenames import DEFAULT_TEMPLATE, template_problem
+from .names import canonical
 
 MANIFEST_NAME = "kcsubmit.toml"
-DEFAULT_NAME = "{studio}-{theme}"
+DEFAULT_NAME = DEFAULT_TEMPLATE
 TOP_KEYS = {"studio", "rules", "themes", "case", "pack"}
 CASE_KEYS = {"document", "images"}
 PACK_KEYS = {"name"}
@@ -68,6 +70,7 @@ class Submission:
             "themes": [[e.theme, str(e.path)] for e in self.entries if e.role in ("video", "archive")],
             "document": next((str(e.path) for e in self.entries if e.role == "document"), None),
             "missing": list(self.missing),
+            "name_template": self.name_template,
         }
 
 
@@ -102,7 +105,8 @@ def load(path: Path) -> Submission:
     for theme, video in themes.items():
         if not isinstance(video, str) or not video.strip():
             raise fail(f"themes.{theme}", "expected the path of the theme's video")
-        _add(entries, missing, Entry("video", root / video, theme=theme, named=video))
+        # Compared as NFKC: a look-alike (Kangxi radical ⼈, a compatibility ideograph) is the theme.
+        _add(entries, missing, Entry("video", root / video, theme=canonical(theme), named=video))
     case = _table(data, "case", fail)
     _known(case, CASE_KEYS, "case.", fail)
     if "document" in case:
@@ -116,7 +120,7 @@ def load(path: Path) -> Submission:
     if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
         raise fail("case.images", "expected a list of paths or globs")
     for pattern in images:
-        found = sorted(root.glob(pattern)) if _is_glob(pattern) else [root / pattern]
+        found = _glob(root, pattern) if _is_glob(pattern) else [root / pattern]
         found = [f for f in found if not f.exists() or f.is_file()]
         if not found:
             missing.append(pattern)
@@ -125,8 +129,11 @@ def load(path: Path) -> Submission:
     pack = _table(data, "pack", fail)
     _known(pack, PACK_KEYS, "pack.", fail)
     template = pack.get("name", DEFAULT_NAME)
-    if not isinstance(template, str) or "{theme}" not in template:
+    if not isinstance(template, str):
         raise fail("pack.name", "expected a name template containing {theme}, e.g. \"{studio}-{theme}\"")
+    problem = template_problem(template)
+    if problem:
+        raise fail("pack.name", problem)
     return Submission(root=root, source="manifest", studio=studio, rules=rules,
                       entries=tuple(entries), missing=tuple(missing), name_template=template,
                       manifest=path)
@@ -138,7 +145,7 @@ def by_convention(root: Path, targets: list[Target], themes: tuple[str, ...]) ->
     for target in targets:
         kind = target.detected.kind
         if kind == "video":
-            theme = next((t for t in themes if t in target.path.name), None)
+            theme = next((t for t in themes if t in canonical(target.path.name)), None)
             entries.append(Entry("video", target.path, theme=theme))
         elif kind == "document":
             entries.append(Entry("document", target.path))
@@ -146,7 +153,7 @@ def by_convention(root: Path, targets: list[Target], themes: tuple[str, ...]) ->
             entries.append(Entry("image", target.path))
         elif kind == "archive":
             # A packed theme upload (人工智能.zip) stands for that theme's video.
-            theme = next((t for t in themes if t in target.path.name), None)
+            theme = next((t for t in themes if t in canonical(target.path.name)), None)
             if theme:
                 entries.append(Entry("archive", target.path, theme=theme))
     return Submission(root=root, source="folder", entries=tuple(entries))
@@ -161,6 +168,17 @@ def _add(entries: list[Entry], missing: list[str], entry: Entry) -> None:
 
 def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    """The files a pattern of ``case.images`` matches, relative to the manifest's folder.
+
+    ``glob.glob`` takes absolute patterns and ``..`` as well (``Path.glob`` refuses the first
+    with NotImplementedError); hidden files are not matched, as in a folder walk.
+    """
+    import glob
+
+    return sorted(root / match for match in glob.glob(pattern, root_dir=root, recursive=True))
 
 
 def _known(table: dict[str, Any], keys: set[str], prefix: str, fail: Any) -> None:
@@ -204,7 +222,7 @@ def propose(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Propo
         rel = target.path.relative_to(root).as_posix()
         kind = target.detected.kind
         if kind == "video":
-            theme = next((t for t in themes if t in target.path.name), None)
+            theme = next((t for t in themes if t in canonical(target.path.name)), None)
             if theme and theme not in found:
                 found[theme] = rel
         elif kind == "document" and document is None:
@@ -242,15 +260,14 @@ def _toml_string(value: str) -> str:
 
 
 def write(root: Path, text: str, force: bool = False) -> Path:
-    """Write ``root/kcsubmit.toml`` under a temporary name, then rename; never overwrite
-    an existing manifest unless ``force``."""
+    """Write ``root/kcsubmit.toml`` under a temporary name created exclusively, then rename;
+    never overwrite an existing manifest unless ``force``.  A folder that cannot be written
+    (read-only) is one line, exit 2."""
+    from .outdir import write_new
+
     target = root / MANIFEST_NAME
-    if target.exists() and not force:
+    if (target.exists() or target.is_symlink()) and not force:
         raise UsageError(f"{target} exists (use --force to replace it)", key="manifest_exists",
                          path=str(target))
-    part = root / f".{MANIFEST_NAME}.part"
-    part.write_text(text, encoding="utf-8", newline="\n")
-    import os
-
-    os.replace(part, target)
+    write_new(target, lambda out: out.write(text.encode("utf-8")))
     return target

@@ -1,13 +1,17 @@
-"""The output folder of fix and pack: known to be writable before minutes of work begin."""
+"""Where kcsubmit writes: output folders known to be writable before minutes of work begin,
+outside the inputs, and every output file created exclusively."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable, Iterable
 
-from .errors import KcsubmitError
+from .errors import KcsubmitError, UsageError
 
 
 def _refuse(folder: Path, reason: str) -> KcsubmitError:
@@ -43,3 +47,117 @@ def ensure_writable(folder: Path, *, create: bool) -> None:
     read_only = hasattr(os, "statvfs") and os.statvfs(above).f_flag & getattr(os, "ST_RDONLY", 1)
     if read_only or not os.access(above, os.W_OK | os.X_OK):
         raise _refuse(folder, f"{above}: {os.strerror(errno.EROFS if read_only else errno.EACCES)}")
+
+
+# --------------------------------------------------------------------------- writing outputs
+# Every temporary and final output (fix, pack, check --output, init's manifest) is first created
+# here: a new file beside its final name, under a name unique to this run (tempfile's random part),
+# opened with O_CREAT|O_EXCL|O_NOFOLLOW, so a symlink or file planted at a predictable name is never
+# written through and two runs into one folder never share a temporary.  The final name is taken
+# with os.replace, which replaces a link planted there instead of following it.
+
+PART = ".kcsubmit-part"  # the end of every temporary name (hidden: it starts with ".")
+MARKER = ".kcsubmit-output"  # fix and pack leave it in their output folder; folder walks skip such folders
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def create_beside(final: Path, suffix: str = PART) -> tuple[BinaryIO, Path]:
+    """A new, empty file in ``final``'s folder for its content, and its temporary path.
+
+    The name is ``.FINAL.RANDOM.kcsubmit-part`` (shortened to stay below 255 bytes); the file gets the
+    permissions of an ordinary new file (not mkstemp's 0600) so the output is as readable as any other.
+    """
+    stem = final.name
+    while len(os.fsencode(stem)) > 120:
+        stem = stem[:-1]
+    handle, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=final.parent)
+    if hasattr(os, "fchmod"):  # not on Windows before Python 3.13, which has no such modes
+        with contextlib.suppress(OSError):  # a file system without modes (FAT on a USB stick)
+            os.fchmod(handle, 0o666 & ~_umask())
+    return os.fdopen(handle, "w+b"), Path(name)
+
+
+def discard(part: Path) -> None:
+    """Remove a temporary output; a read-only or vanished folder refuses quietly."""
+    with contextlib.suppress(OSError):
+        part.unlink(missing_ok=True)
+
+
+def write_new(final: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``final`` through :func:`create_beside` and rename it when complete.
+
+    Whatever goes wrong (a full disk, Ctrl-C, an encoding error), no temporary file stays
+    behind; an OSError is one line naming ``final`` (exit 2).
+    """
+    part: Path | None = None
+    try:
+        handle, part = create_beside(final)
+        with handle:
+            write(handle)
+        os.replace(part, final)
+    except BaseException as exc:
+        if part is not None:
+            discard(part)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            raise KcsubmitError(f"cannot write {final}: {reason}", key="cannot_write", path=str(final),
+                                reason=reason) from None
+        raise
+
+
+def mark(folder: Path) -> None:
+    """Leave the marker of a kcsubmit output folder (never through a planted link)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with contextlib.suppress(OSError):
+        os.close(os.open(folder / MARKER, flags, 0o666))
+
+
+def is_output(folder: Path) -> bool:
+    """Whether ``folder`` is an output folder of fix or pack (it holds the marker)."""
+    try:
+        return stat.S_ISREG(os.lstat(folder / MARKER).st_mode)
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- overlap
+
+
+def refuse_overlap(out: Path, inputs: Iterable[str | Path]) -> None:
+    """One line (exit 2) when the output folder ``out`` overlaps an input.
+
+    A folder (or a manifest's folder) overlaps when ``out`` is the folder, inside it or above it;
+    a file when ``out`` holds it.  Outputs written into an input would be read as inputs by the
+    next run, and an input folder inside ``out`` could be overwritten by an output.
+    """
+    from .manifest import MANIFEST_NAME  # (manifest writes through this module)
+
+    target = Path(os.path.abspath(out)).resolve()
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_file() and path.name == MANIFEST_NAME:
+            path = path.parent
+        source = Path(os.path.abspath(path)).resolve()
+        above = target in source.parents
+        folder = path.is_dir() and (target == source or source in target.parents or above)
+        if folder or (path.is_file() and above):
+            raise UsageError(f"the output folder {out} overlaps the input {raw}; choose a folder outside it",
+                             key="output_overlaps", out=str(out), path=str(raw))
+
+
+def refuse_own_input(output: Path, inputs: Iterable[str | Path]) -> None:
+    """``check -o FILE``: one line (exit 2) when FILE is one of the files checked or the manifest read."""
+    from .manifest import find_manifest
+
+    if not output.exists():
+        return
+    for raw in inputs:
+        path = Path(raw)
+        for candidate in ([path, find_manifest(path)] if path.exists() else []):
+            if candidate is not None and candidate.is_file() and os.path.samefile(candidate, output):
+                raise UsageError(f"{output} is one of the inputs checked", key="output_is_input", path=str(output))

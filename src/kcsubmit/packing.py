@@ -10,20 +10,22 @@ rename them to their final names.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine, manifest
 from .errors import KcsubmitError, UsageError
+from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
 from .fixing import FixReport, fix as run_fix
 from .fixers import FixOptions
 from .models import Finding, Severity
-from .outdir import ensure_writable
+from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
 from .zipwrite import write_zip
 
-CASE_THEME = "优秀案例"
+DEFAULT_OUTPUT = "dist"
 
 
 @dataclass(frozen=True)
@@ -73,17 +75,26 @@ class _State:
     current: dict[Path, Path] = field(default_factory=dict)  # source → the file to pack (fixed or not)
 
 
-def pack(target: str | Path = ".", out_dir: str | Path = "dist", *, studio: str | None = None,
+def pack(target: str | Path = ".", out_dir: str | Path | None = None, *, studio: str | None = None,
          fix: bool = False, options: FixOptions = FixOptions(), name_encoding: str = "utf-8",
          loose_images: bool = True, dry_run: bool = False, rules: str | Path | Profile | None = None) -> PackReport:
-    """Build the upload archives of the submission at ``target`` into ``out_dir``."""
-    out = Path(out_dir)
+    """Build the upload archives of the submission at ``target`` into ``out_dir``.
+
+    ``out_dir`` None: ``./dist``.  A folder given that is, holds or lies inside the submission's
+    folder is refused (UsageError); the default is not, and folder walks skip it (its marker).
+    """
+    if out_dir is None:
+        out = Path(DEFAULT_OUTPUT)
+    else:
+        out = Path(out_dir)
+        refuse_overlap(out, [target])
     state = _state(Path(target), rules, studio)
+    _check_encoding(state, name_encoding)
     if not dry_run:
         ensure_writable(out, create=False)  # before minutes of fixing, not after
     limit = state.profile.archive["max_bytes"]
-    report = engine.check([str(target)], rules=state.profile, for_pack=True, exclude=[out])
-    whole = [("submission", f) for f in report.submission if not (f.rule == "S004" and state.studio)]
+    report = engine.check([str(target)], rules=state.profile, for_pack=True, exclude=[out], studio=state.studio)
+    whole = [("submission", f) for f in report.submission]
     with tempfile.TemporaryDirectory(prefix="kcsubmit-pack-") as work:
         fixed = None
         if fix and not dry_run:
@@ -121,19 +132,39 @@ def _state(target: Path, rules: str | Path | Profile | None, studio: str | None)
     return _State(profile, submission, (studio or submission.studio or "").strip() or None)
 
 
+def _names(state: _State) -> list[tuple[str | None, str]]:
+    """(theme, name) of every archive: one per theme video, then the case (theme None)."""
+    template = state.submission.name_template
+    names = [(e.theme, fill(template, state.studio, e.theme)) for e in state.submission.videos()]
+    if any(e.role == "document" for e in state.submission.entries):
+        names.append((None, fill(template, state.studio, CASE_THEME)))
+    return names
+
+
+def _check_encoding(state: _State, encoding: str) -> None:
+    """``--name-encoding gbk`` with a name GBK cannot hold: one line before any work (a name that
+    is no text at all, with undecodable bytes, is S006's)."""
+    if encoding == "utf-8":
+        return
+    for _, name in _names(state):
+        char = not_in_encoding(name, encoding)
+        if char is not None:
+            raise UsageError(f"--name-encoding {encoding} cannot write {char!r} of the name {name}",
+                             key="name_encoding", encoding=encoding, char=char, name=name)
+
+
 def _file(state: _State, path: Path) -> Path:
     return state.current.get(path.resolve(), path)
 
 
 def _plan(state: _State, loose_images: bool, work: Path) -> list[Planned]:
-    template = state.submission.name_template
     plans = []
-    for entry in state.submission.videos():
-        name = template.format(studio=state.studio, theme=entry.theme)
+    names = _names(state)
+    for entry, (_, name) in zip(state.submission.videos(), names):
         plans.append(Planned(f"{name}.zip", entry.theme, ((f"{name}.mp4", _file(state, entry.path)),)))
     documents = [e for e in state.submission.entries if e.role == "document"]
     if documents:
-        name = template.format(studio=state.studio, theme=CASE_THEME)
+        name = names[-1][1]
         document = _file(state, documents[0].path)
         entries = [(f"{name}.docx", document)]
         if loose_images:
@@ -169,12 +200,22 @@ def _pictures_of(document: Path, work: Path) -> list[Path]:
 
 def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
            encoding: str) -> tuple[tuple[Packed, ...], tuple[tuple[str, Finding], ...]]:
-    """Write every archive under a temporary name, verify them all, then rename them all."""
-    parts = [out / f".{p.name[:-4]}.kcsubmit-part.zip" for p in plan]
+    """Write every archive under a temporary name, verify them all, then rename them all.
+
+    Each temporary is created exclusively in ``out`` under a name unique to the run; every final
+    name must be a plain name inside ``out`` (S006 has refused the others: this is the last guard).
+    """
+    parts: list[Path] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for planned, part in zip(plan, parts):
-            write_zip(part, planned.entries, encoding)
+        for planned in plan:
+            problem = name_problem(planned.name[:-4])
+            if problem is not None or os.path.basename(planned.name) != planned.name:
+                raise KcsubmitError(f"unsafe archive name {planned.name!r}", key="unsafe_name", name=planned.name)
+            handle, part = create_beside(out / planned.name, suffix=".kcsubmit-part.zip")
+            parts.append(part)
+            with handle:
+                write_zip(handle, planned.entries, encoding)
         # Re-opened and checked: A008 reads every entry through, so every CRC is tested once.
         report = engine.check([str(p) for p in parts], rules=profile)
         shown = {str(part): str(out / planned.name) for planned, part in zip(plan, parts)}
@@ -190,6 +231,7 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
             part.replace(final)
             packed.append(Packed(str(final), planned.theme, final.stat().st_size, digest,
                                  tuple(name for name, _ in planned.entries)))
+        mark(out)  # once published: later folder walks leave this folder out
         return tuple(packed), ()
     except BaseException as exc:
         _remove(parts)
@@ -207,10 +249,7 @@ def _final_name(path: str, shown: dict[str, str]) -> str:
 
 def _remove(parts: list[Path]) -> None:
     for part in parts:
-        try:
-            part.unlink(missing_ok=True)
-        except OSError:  # a read-only or vanished folder: nothing of ours is there
-            pass
+        discard(part)
 
 
 def _sha256(path: Path) -> str:

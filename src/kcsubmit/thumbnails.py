@@ -22,8 +22,9 @@ import base64
 import io
 import os
 import tempfile
+import threading
 import zipfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -39,6 +40,13 @@ FRAME_AT = (0.10, 0.50, 0.90)  # of the duration
 PICTURE_FIX_RULES = {"I001", "I002", "I004", "I005"}
 VIDEO_FIX_RULES = {"V003", "V004"}
 MAX_PICTURE_BYTES = 64 << 20  # larger "pictures" are not decoded for a thumbnail
+# Memory: a 9400x9400 PNG is 260 KB on disk and 350 MB decoded.  A JPEG decodes at 1/8 scale
+# (draft); any other picture is decoded whole, then reduced at once, one large one at a time
+# (the report's threads share the process), and not at all above MAX_PIXELS (a placeholder).
+MAX_PIXELS = 40_000_000  # 160 MB as RGBA
+LARGE_PIXELS = 4_000_000
+FIX_PREVIEW_PIXELS = 25_000_000  # the "after" picture decodes the source whole again
+_LARGE = threading.Semaphore(1)
 
 LANCZOS = Image.Resampling.LANCZOS
 
@@ -113,13 +121,15 @@ def picture_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_pre
         return [placeholder("image")]
     try:
         image = _open(data, draft=True)
-    except Exception:  # noqa: BLE001 - damaged (I003) or no decoder here (EMF, HEIC)
+    except Exception:  # noqa: BLE001 - damaged (I003), no decoder here (EMF, HEIC), too many pixels
         return [placeholder("image")]
     shown = f"{facts.get('display_width') or image.width}×{facts.get('display_height') or image.height}"
     thumbs = [_thumb(image, "picture", shown)]
-    if fix_preview and fix_image.needs_fix(facts, profile):
+    pixels = int(facts.get("width") or 0) * int(facts.get("height") or 0)
+    if fix_preview and fix_image.needs_fix(facts, profile) and pixels <= FIX_PREVIEW_PIXELS:
         try:
-            fixed = _open(fix_image.fix_picture(data, profile, fit))
+            with _LARGE if pixels > LARGE_PIXELS else nullcontext():
+                fixed = _open(fix_image.fix_picture(data, profile, fit))
         except Exception:  # noqa: BLE001 - HEIC without pillow-heif, EMF: fix cannot do it either
             return thumbs
         width, height = fix_image.target_size(profile)
@@ -202,7 +212,11 @@ def _thumb(image: Image.Image, role: str, caption: str) -> Thumb:
 
 
 def _open(data: bytes, draft: bool = False) -> Image.Image:
-    """Decode ``data`` upright (EXIF orientation applied) and in RGB, as a viewer shows it."""
+    """Decode ``data`` upright (EXIF orientation applied) and in RGB, as a viewer shows it.
+
+    ``draft``: for a thumbnail, so a JPEG decodes at a fraction of its size and any other
+    picture is brought down to about twice the thumbnail right after decoding (see MAX_PIXELS).
+    """
     from .probes import image as probe_image
 
     if probe_image.sniff(data[:64]) in probe_image.HEIF:
@@ -210,7 +224,13 @@ def _open(data: bytes, draft: bool = False) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     if draft and image.format == "JPEG":
         image.draft(None, (BOX * 2, BOX * 2))  # a phone photo decodes at 1/8 scale: fast
-    image.load()
+    pixels = image.width * image.height
+    if pixels > MAX_PIXELS:
+        raise ValueError(f"{image.width}x{image.height}: too many pixels for a thumbnail")
+    with _LARGE if pixels > LARGE_PIXELS else nullcontext():
+        image.load()
+        if draft and max(image.size) > BOX * 2:
+            image = _shrink(image, max(image.size) // (BOX * 2))
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
         rgba = image.convert("RGBA")
@@ -218,6 +238,19 @@ def _open(data: bytes, draft: bool = False) -> Image.Image:
     if image.mode.startswith("I") or image.mode == "F":
         image = ImageOps.autocontrast(image.convert("F").convert("L"))  # 16-bit: show its range
     return image.convert("RGB")
+
+
+def _shrink(image: Image.Image, factor: int) -> Image.Image:
+    """``image`` made ``factor`` times smaller without a full-size copy in another mode."""
+    if factor <= 1:
+        return image
+    size = (max(1, image.width // factor), max(1, image.height // factor))
+    try:
+        small = image.reduce(factor)  # L, RGB, RGBA, I, F…: box average
+    except (ValueError, NotImplementedError):
+        small = image.resize(size, Image.Resampling.NEAREST)  # P and 1: no averaging of indices
+    small.info = image.info  # keep the EXIF orientation and transparency for what follows
+    return small
 
 
 def _clock(seconds: float) -> str:

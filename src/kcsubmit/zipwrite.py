@@ -13,7 +13,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Iterable
+from typing import BinaryIO, Iterable
 
 STORED_SUFFIXES = {".mp4", ".m4v", ".mov", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".rar", ".7z"}
 EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -45,8 +45,10 @@ def _info(name: str, size: int, encoding: str) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(target: Path, entries: Iterable[tuple[str, Path]], encoding: str = "utf-8") -> None:
-    """Write ``entries`` (name in the archive, file to read) to ``target`` in that order."""
+def write_zip(target: Path | BinaryIO, entries: Iterable[tuple[str, Path]], encoding: str = "utf-8") -> None:
+    """Write ``entries`` (name in the archive, file to read) to ``target`` in that order.
+
+    ``target`` may be a file opened for writing (pack creates it exclusively: kcsubmit.outdir)."""
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         for name, source in entries:
             info = _info(name, os.path.getsize(source), encoding)

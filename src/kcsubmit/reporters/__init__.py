@@ -51,7 +51,7 @@ def write_utf8(out: TextIO, text: str) -> None:
         out.write(text)
         return
     out.flush()  # anything already written through the text layer comes first
-    binary.write(text.encode("utf-8"))
+    binary.write(text.encode("utf-8", "replace"))  # reporters pass names through names.readable first
     binary.flush()
 
 

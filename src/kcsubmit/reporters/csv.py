@@ -20,6 +20,7 @@ from typing import Iterator, TextIO
 
 from ..i18n import full_message
 from ..models import Finding, Report
+from ..names import readable
 from . import Options, plain, write_utf8
 
 COLUMNS = ("path", "kind", "theme", "rule", "severity", "fixable", "message",
@@ -38,7 +39,7 @@ def render(report: Report, out: TextIO, options: Options) -> None:
     text = io.StringIO(newline="")
     writer = csv.writer(text, dialect="excel")
     writer.writerow(COLUMNS)
-    writer.writerows(rows(report, options))
+    writer.writerows(rows(readable(report), readable(options)))
     write_utf8(out, BOM + text.getvalue())
 
 

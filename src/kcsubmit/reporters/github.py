@@ -26,14 +26,18 @@ from typing import Iterator, TextIO
 from ..i18n import full_message, ui
 from ..manifest import find_manifest
 from ..models import Finding, Report, Severity
+from ..names import show, visible
 from . import Options
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def render(report: Report, out: TextIO, options: Options) -> None:
-    """Write one workflow command per finding to ``out``, then the summary line."""
-    for line in lines(report, options):
+    """Write one workflow command per finding to ``out``, then the summary line.
+
+    Names are shown with their control characters escaped (:func:`kcsubmit.names.visible`):
+    the log is read in a terminal-like viewer that acts on escape sequences."""
+    for line in lines(visible(report, keep="\r\n"), options):  # CR and LF: escape_data, _one_line
         out.write(line + "\n")
 
 
@@ -45,7 +49,8 @@ def lines(report: Report, options: Options) -> Iterator[str]:
         inner = result.path[len(top) + 1:] if result.path != top else ""
         for finding in result.findings:
             yield command(finding, _message(finding, options.lang, inner, result.path), file=top)
-    whole = _manifest_of(options.target)
+    whole = _manifest_of(options.target)  # looked up by its name on disk, then shown
+    whole = show(whole) if whole else None
     for finding in report.submission:
         yield command(finding, _message(finding, options.lang, "", ""), file=whole)
     if report.skipped:

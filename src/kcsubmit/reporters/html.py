@@ -30,6 +30,7 @@ from typing import Mapping, TextIO
 from .. import __version__
 from ..i18n import finding_message, finding_next, rule_text, ui
 from ..models import Finding, FileResult, Report, Severity
+from ..names import readable
 from ..profile import Profile, load
 from ..thumbnails import Thumb, strip
 from . import Options
@@ -45,8 +46,8 @@ MARK = {"error": "✗", "warning": "!", "info": "i", "ok": "✓"}
 def render(report: Report, out: TextIO, options: Options) -> None:
     """Write ``report`` as one self-contained HTML page to ``out``."""
     lang = options.lang
-    thumbs = _thumbnails(report.files, _profile(report.rules))
-    page = Page(report, lang, options.target, thumbs)
+    thumbs = _thumbnails(report.files, _profile(report.rules))  # read by the names on disk
+    page = Page(readable(report), lang, readable(options.target), thumbs)
     out.write(page.render())
 
 

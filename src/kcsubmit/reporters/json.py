@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..i18n import full_message
 from ..models import Finding, Report
+from ..names import readable
 from . import Options
 
 SCHEMA_ID = "kcsubmit.report/1"
@@ -55,5 +56,5 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, options: Options) -> None:
-    json.dump(to_dict(report, options.lang), out, ensure_ascii=False, indent=2, default=str)
+    json.dump(to_dict(readable(report), options.lang), out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")

@@ -35,6 +35,7 @@ from typing import Iterable, TextIO
 
 from ..i18n import full_message, ui
 from ..models import FileResult, Finding, Report, Severity, Skipped
+from ..names import readable
 from ..rules import RULES
 from . import Options, plain, write_utf8
 from .github import outer_files
@@ -49,7 +50,7 @@ NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def render(report: Report, out: TextIO, options: Options) -> None:
     """Write ``report`` as JUnit XML to ``out``: UTF-8 bytes, with the XML declaration."""
-    root = to_element(report, options.lang)
+    root = to_element(readable(report), options.lang)
     ET.indent(root, space="  ")
     write_utf8(out, DECLARATION + ET.tostring(root, encoding="unicode") + "\n")
 

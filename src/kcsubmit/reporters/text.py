@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..i18n import finding_message, finding_next, ui
 from ..models import FileResult, Report, Severity
+from ..names import visible
 from ..rules import RULES
 from ..units import Bytes, Seconds
 from . import Options
@@ -19,14 +20,18 @@ MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
 
 def make_console(out: TextIO, color: bool) -> Console:
+    """A console that reads no markup and no emoji codes in what it prints: a file called
+    ``[/x]`` or ``:fire:.jpg`` is shown as it is (names reach it through :func:`visible`)."""
+    plain = dict(file=out, no_color=not color, highlight=False, markup=False, emoji=False)
     # Off a terminal (CI logs, files) rich would wrap at 80 columns; Chinese tables need more.
-    console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False)
+    console = Console(soft_wrap=False, **plain)
     if not console.is_terminal and console.width < 120:
-        console = Console(file=out, no_color=not color, highlight=False, width=120)
+        console = Console(width=120, **plain)
     return console
 
 
 def render(report: Report, out: TextIO, options: Options) -> None:
+    report, options = visible(report), visible(options)
     lang = options.lang
     console = make_console(out, options.color)
     order = {id(r): i for i, r in enumerate(report.files)}
@@ -130,6 +135,7 @@ def render_fix(report: Any, out: TextIO, options: Options, within_pack: bool = F
 
     ``within_pack``: the copies sit in pack's work folder, so their paths are not shown.
     """
+    report, options = visible(report), visible(options)
     lang = options.lang
     console = make_console(out, options.color)
     title = ui("pack_fix_title", lang) if within_pack else ui("fix_title", lang, folder=report.out_dir)
@@ -169,6 +175,7 @@ def _rules(findings: Any) -> Text:
 
 def render_pack(report: Any, out: TextIO, options: Options) -> None:
     """``kcsubmit pack``: what was fixed, what blocks, or the archives with their sizes and sha256."""
+    report, options = visible(report), visible(options)
     lang = options.lang
     console = make_console(out, options.color)
     if report.fixed is not None:

@@ -1,4 +1,4 @@
-"""S001–S005: the submission as a whole (a manifest, or a folder by convention).
+"""S001–S006: the submission as a whole (a manifest, or a folder by convention).
 
 Facts come from :meth:`kcsubmit.manifest.Submission.facts`; ``for_pack`` is set
 when the studio name is needed even for a folder (``kcsubmit pack``).
@@ -10,6 +10,8 @@ import difflib
 from collections import defaultdict
 from typing import Any, Iterator, Mapping
 
+from ..filenames import CASE_THEME, DEFAULT_TEMPLATE, fill, name_problem
+from ..names import canonical, invisible
 from ..profile import Profile
 from .base import Violation, rule
 
@@ -18,7 +20,8 @@ Facts = Mapping[str, Any]
 
 def suggest_theme(name: str, profile: Profile) -> str | None:
     """The theme a teacher most likely meant: "双减" → "助力双减", "AI" → "人工智能"."""
-    text = name.strip().lower()
+    name = canonical(name)
+    text = name.lower()
     if not text:
         return None
     for alias, theme in profile.theme_aliases.items():
@@ -63,8 +66,13 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
         values = {"theme": shown, "file": path, "suggestion": suggestion,
                   "themes": list(profile.themes),
                   "example": f"{suggestion or profile.themes[0]}-作品.mp4"}
+        hidden = invisible(theme or "")
         if theme is None:
             variant = "unnamed"
+        elif suggestion and hidden and "".join(c for c in canonical(theme) if c.isprintable()) == suggestion:
+            # "人工\u200b智能" reads exactly as the theme suggested: say what cannot be seen.
+            variant = "invisible"
+            values.update(theme=_shown(theme), chars=hidden)
         else:
             variant = None if suggestion else "nosuggest"
         yield Violation(actual=shown, expected=list(profile.themes), location=path,
@@ -78,7 +86,32 @@ def no_studio(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=None, expected="studio name")
 
 
+def _shown(text: str) -> str:
+    """``text`` with every character a reader cannot see written as ``\\u200b``."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 @rule("S005", "submission-file-missing", "submission", "error", False)
 def file_missing(facts: Facts, profile: Profile) -> Iterator[Violation]:
     for named in facts.get("missing", []):
         yield Violation(actual=named, expected="an existing file", location=named, values={"file": named})
+
+
+@rule("S006", "submission-unsafe-name", "submission", "error", False)
+def unsafe_name(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    """The archive names pack makes from the studio and the ``[pack] name`` template are
+    plain, portable file names (kcsubmit.filenames.name_problem), checked before any is made."""
+    studio = facts.get("studio")
+    if not studio:
+        return  # S004 says so; no name is made without a studio
+    template = facts.get("name_template") or DEFAULT_TEMPLATE
+    themes = [t for t, _ in facts.get("themes", []) if t in profile.themes] or list(profile.themes[:1])
+    if facts.get("document"):
+        themes.append(CASE_THEME)
+    for theme in dict.fromkeys(themes):
+        name = fill(template, studio, theme)
+        problem = name_problem(name)
+        if problem is not None:
+            yield Violation(actual=name, expected="a file name without / \\ : * ? \" < > | or control characters",
+                            variant=problem.reason, values={"name": name, "char": problem.char})
+            return

@@ -102,7 +102,10 @@ def frame_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
               "display_width": facts.get("display_width"), "display_height": facts.get("display_height"),
               "target_width": tw, "target_height": th, "par": f"{par:.3f}"}
     expected = f"{tw}x{th}"
-    if rotation:
+    if rotation and rotation % 360 == 180:  # still landscape: the problem is the picture upside down
+        yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
+                        variant="upside_down", values=values)
+    elif rotation:
         yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
                         variant="rotated", values=values)
     elif (width, height) != (tw, th):

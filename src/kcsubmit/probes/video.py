@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from . import boxes, deadline, masking
+from . import boxes, colour, deadline, masking
 
 
 def _number(value: Any) -> float | None:
@@ -150,4 +150,5 @@ def _video(track: Any) -> dict[str, Any]:
         "chroma_subsampling": _text(track.chroma_subsampling),
         "frame_rate": _number(track.frame_rate),
         "frame_rate_mode": _text(track.frame_rate_mode),
+        **colour.facts(track),
     }

@@ -91,3 +91,160 @@ def peak_luminance(track: Any) -> int | None:
     if mastering and float(mastering.group(1)) > 0:
         return round(float(mastering.group(1)))
     return None
+
+
+# --- AV1: MediaInfo reads neither the colours nor the bit depth from the av1C box -----------------
+
+#: ISO/IEC 23091-2 code points → MediaInfo's names (the ones the rules and the fixer read).
+CICP_PRIMARIES = {1: "BT.709", 5: "BT.601 PAL", 6: "BT.601 NTSC", 9: "BT.2020", 11: "DCI P3", 12: "Display P3"}
+CICP_TRANSFERS = {1: "BT.709", 6: "BT.601", 13: "sRGB/sYCC", 14: "BT.2020 (10-bit)", 15: "BT.2020 (12-bit)",
+                  16: "PQ", 18: "HLG"}
+CICP_MATRICES = {0: "RGB", 1: "BT.709", 5: "BT.601", 6: "BT.601", 9: "BT.2020 non-constant", 10: "BT.2020 constant"}
+MOOV_LIMIT = 64 << 20  # the av1C box is in moov; a bigger moov is not read for it
+
+
+def av1_facts(stream: Any) -> dict[str, Any]:
+    """Bit depth and colours of an AV1 track from its ``av1C`` box and the sequence header OBU
+    it carries; {} when there is none. The HDR format follows from the transfer."""
+    config = _av1c(stream)
+    if config is None or len(config) < 4:
+        return {}
+    flags = config[2]  # tier, high_bitdepth, twelve_bit, monochrome, subsampling x, y
+    chroma = {(1, 1): "4:2:0", (1, 0): "4:2:2", (0, 0): "4:4:4"}.get(((flags >> 3) & 1, (flags >> 2) & 1))
+    found: dict[str, Any] = {"bit_depth": 12 if flags & 0x20 else 10 if flags & 0x40 else 8,
+                             "chroma_subsampling": None if flags & 0x10 else chroma}
+    try:
+        colours = _sequence_header_colours(config[4:])
+    except (IndexError, ValueError):
+        colours = None
+    if colours:
+        primaries, transfer, matrix, full = colours
+        found.update(color_primaries=CICP_PRIMARIES.get(primaries), transfer=CICP_TRANSFERS.get(transfer),
+                     matrix=CICP_MATRICES.get(matrix), color_range="Full" if full else "Limited")
+        if found["transfer"] in HDR_TRANSFERS:
+            found["hdr_format"] = found["transfer"]
+    return found
+
+
+def _av1c(stream: Any) -> bytes | None:
+    stream.seek(0, 2)
+    size = stream.tell()
+    at = 0
+    while at + 8 <= size:
+        stream.seek(at)
+        head = stream.read(16)
+        length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+        header = 8
+        if length == 1 and len(head) >= 16:
+            length, header = int.from_bytes(head[8:16], "big"), 16
+        elif length == 0:
+            length = size - at
+        if length < header:
+            return None
+        if kind == b"moov":
+            if length > MOOV_LIMIT:
+                return None
+            moov = stream.read(length - header) if header == 16 else head[8:] + stream.read(length - 16)
+            found = moov.find(b"av1C")
+            if found < 4:
+                return None
+            box = int.from_bytes(moov[found - 4:found], "big")
+            return moov[found + 4:found - 4 + box] if box >= 12 else None
+        at += length
+    return None
+
+
+class _Bits:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def f(self, n: int) -> int:
+        value = 0
+        for _ in range(n):
+            byte = self.data[self.pos >> 3]  # IndexError past the end: a cut header
+            value = (value << 1) | ((byte >> (7 - (self.pos & 7))) & 1)
+            self.pos += 1
+        return value
+
+    def uvlc(self) -> int:
+        zeros = 0
+        while not self.f(1):
+            zeros += 1
+            if zeros >= 32:
+                raise ValueError("uvlc")
+        return self.f(zeros) + (1 << zeros) - 1
+
+
+def _sequence_header_colours(obus: bytes) -> tuple[int, int, int, bool] | None:
+    """(primaries, transfer, matrix, full range) from the first sequence header OBU (AV1 §5.5)."""
+    at = 0
+    while at < len(obus):
+        head = obus[at]
+        kind, extension, has_size = (head >> 3) & 15, head & 4, head & 2
+        at += 2 if extension else 1
+        size, shift = 0, 0
+        if has_size:
+            while True:
+                byte = obus[at]
+                at += 1
+                size |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+        else:
+            size = len(obus) - at
+        if kind == 1:
+            return _colour_config(_Bits(obus[at:at + size]))
+        at += size
+    return None
+
+
+def _colour_config(b: _Bits) -> tuple[int, int, int, bool] | None:
+    profile, _still, reduced = b.f(3), b.f(1), b.f(1)
+    if reduced:
+        b.f(5)  # seq_level_idx[0]
+    else:
+        decoder_model = False
+        if b.f(1):  # timing_info_present_flag
+            b.f(32), b.f(32)
+            if b.f(1):  # equal_picture_interval
+                b.uvlc()
+            decoder_model = bool(b.f(1))
+            if decoder_model:
+                delay_bits = b.f(5) + 1
+                b.f(32), b.f(5), b.f(5)
+        initial_delay = b.f(1)
+        for _ in range(b.f(5) + 1):  # operating points
+            b.f(12)
+            if b.f(5) > 7:
+                b.f(1)
+            if decoder_model and b.f(1):
+                b.f(delay_bits), b.f(delay_bits), b.f(1)
+            if initial_delay and b.f(1):
+                b.f(4)
+    width_bits, height_bits = b.f(4) + 1, b.f(4) + 1
+    b.f(width_bits), b.f(height_bits)
+    if not reduced and b.f(1):  # frame_id_numbers_present_flag
+        b.f(4), b.f(3)
+    b.f(1), b.f(1), b.f(1)  # 128x128 superblock, filter intra, intra edge filter
+    if not reduced:
+        b.f(1), b.f(1), b.f(1), b.f(1)  # interintra, masked compound, warped motion, dual filter
+        order_hint = b.f(1)
+        if order_hint:
+            b.f(1), b.f(1)
+        screen_content = 2 if b.f(1) else b.f(1)
+        if screen_content and not b.f(1):
+            b.f(1)
+        if order_hint:
+            b.f(3)
+    b.f(1), b.f(1), b.f(1)  # superres, cdef, restoration
+    high = b.f(1)
+    if profile == 2 and high:
+        b.f(1)
+    mono = 0 if profile == 1 else b.f(1)
+    if not b.f(1):  # color_description_present_flag
+        return None
+    primaries, transfer, matrix = b.f(8), b.f(8), b.f(8)
+    if not mono and (primaries, transfer, matrix) == (1, 13, 0):  # sRGB
+        return primaries, transfer, matrix, True
+    return primaries, transfer, matrix, bool(b.f(1))

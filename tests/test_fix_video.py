@@ -83,9 +83,11 @@ def test_too_big_is_reencoded_to_fit(tmp_path, make_video):
     assert report.files[0].after == () and Path(report.files[0].output).stat().st_size < size * 0.7
 
 
-def frame(path: Path, out: Path, at: float = 1.0) -> Image.Image:
-    """One decoded frame, as a player shows it (ffmpeg applies the rotation)."""
-    subprocess.run([videogen.ffmpeg_exe(), "-v", "error", "-y", "-ss", str(at), "-i", str(path),
+def frame(path: Path, out: Path, at: float = 1.0, matrix: str | None = None) -> Image.Image:
+    """One decoded frame, as a player shows it (ffmpeg applies the rotation). ``matrix`` for an
+    untagged clip: ffmpeg reads it as BT.601 whatever its size, players read HD as BT.709."""
+    shown = ["-vf", f"scale=in_color_matrix={matrix}"] if matrix else []
+    subprocess.run([videogen.ffmpeg_exe(), "-v", "error", "-y", "-ss", str(at), "-i", str(path), *shown,
                     "-frames:v", "1", str(out)], check=True)
     return Image.open(out).convert("RGB")
 
@@ -96,7 +98,7 @@ def test_portrait_clip_becomes_upright_1920x1080(tmp_path, make_video):
     out = Path(report.files[0].output)
     facts = check([out], rules=SHORT).files[0].facts
     assert (facts["width"], facts["height"], facts["rotation"]) == (1920, 1080, 0)
-    shown = frame(src, tmp_path / "src.png")            # 1080x1920, upright
+    shown = frame(src, tmp_path / "src.png", matrix="bt709")  # 1080x1920, upright; untagged HD
     fixed = frame(out, tmp_path / "out.png")            # 1920x1080, picture padded in the middle
     assert shown.size == (1080, 1920) and fixed.size == (1920, 1080)
     inner_w = round(1080 * 1080 / 1920)

@@ -3,13 +3,17 @@
 - Only the container or the index is wrong (V001 with H.264/AAC inside, V010):
   stream copy into MP4 with ``+faststart``; nothing is re-encoded.
 - Only the audio is wrong (V009 not AAC): the video is copied, the audio encoded.
-- Anything about the picture (V003 V004 V007 V008 V011 V012 V013, V006 with
+- Anything about the picture (V003 V004 V007 V008 V011 V012 V013 V014, V006 with
   ``--trim``): transcode to H.264 High yuv420p + AAC 48 kHz, ``+faststart``;
   upright (ffmpeg applies the rotation), square pixels, 1920x1080 by ``fit``,
-  ``bwdif`` for interlaced video, a constant frame rate.
+  ``bwdif`` for interlaced video, a constant frame rate, SDR BT.709 colours
+  (HDR tone-mapped, other colours converted: :mod:`.colour`) tagged as such.
+  Only the first video track and the first audio track are kept (a motion
+  photo's second picture, timecode and metadata tracks are left out).
 - Size: quality-based (CRF) with a VBV cap computed from the archive limit and
-  the duration, so the result fits; checked afterwards, and encoded once more
-  in two passes at a lower target if it still does not fit.
+  the duration (at most ``MAX_VIDEO_RATE``, whatever the duration), so the
+  result fits; checked afterwards, and encoded once more in two passes at a
+  lower target if it still does not fit.
 """
 
 from __future__ import annotations
@@ -23,14 +27,18 @@ from typing import Any, Mapping
 from .. import ffmpeg
 from ..models import FileResult
 from ..profile import Profile
-from . import FixOptions, Outcome
+from . import FixOptions, Outcome, colour
+from .image import Unfixable
 
-PICTURE_RULES = {"V003", "V004", "V007", "V008", "V011", "V012", "V013"}
+PICTURE_RULES = {"V003", "V004", "V007", "V008", "V011", "V012", "V013", "V014"}
 STANDARD_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 50.0, 60000 / 1001, 60.0)
 AUDIO_BITRATE = 192_000
 SAFETY = 0.95  # of the limit, for the container and the encoder's misses
 PRESET = "veryfast"  # chosen from bench/: see docs/benchmarks.md
 CRF = 20
+#: The VBV ceiling: H.264 High level 4.2 (1080p60) allows 62.5 Mb/s; CRF 20 needs far less.
+#: Without it a sub-second clip asks x264 for gigabits ("Numerical result out of range").
+MAX_VIDEO_RATE = 50_000_000
 
 
 @dataclass
@@ -56,6 +64,9 @@ def plan(src: Path, facts: Mapping[str, Any], rules: set[str], profile: Profile,
         p.args += ["-t", f"{out_duration:.3f}"]
         p.details.append(f"trim {duration:.1f} s → {out_duration:.1f} s, 1 s fade-out")
     if picture:
+        if facts.get("dolby_vision_compatible") is False:
+            raise Unfixable(f"{src.name}: {facts.get('hdr_format')} has no picture a player without Dolby "
+                            "Vision can show; export it as SDR (HDR off) from the phone or the editor")
         p.action = "transcoded"
         p.args += ["-vf", _filters(facts, rules, profile, options.fit, out_duration if trim else None, p.details)]
         p.args += _video_codec(encoder, _video_rate(facts, profile, out_duration, video_bitrate))
@@ -108,14 +119,17 @@ def _filters(facts: Mapping[str, Any], rules: set[str], profile: Profile, fit: s
     steps.append("setsar=1")
     if trim_at is not None:
         steps.append(f"fade=t=out:st={max(0.0, trim_at - 1):.3f}:d=1")
-    steps.append("format=yuv420p")
+    steps.append(colour.filters(facts, details))  # at the output size: cheap for a 4K source
     return ",".join(steps)
 
 
 def _rate(fps: float | None, profile: Profile) -> str:
-    """The source's frame rate when it is 24–60 fps (as the nearest standard rate), else 25."""
+    """The source's frame rate when it is 24–60 fps (as the nearest standard rate); above that
+    halved until it fits (120 → 60, 100 → 50: every other frame, motion stays smooth); else 25."""
     low, high = profile.video["min_fps"], profile.video["max_fps"]
-    if not fps or not low <= fps <= high:
+    while fps and fps > high * 1.005 and fps / 2 >= low:
+        fps /= 2
+    if not fps or not low <= fps <= high * 1.005:
         return "25"
     best = min(STANDARD_RATES, key=lambda r: abs(r - fps))
     return {24000 / 1001: "24000/1001", 30000 / 1001: "30000/1001", 60000 / 1001: "60000/1001"}.get(best, f"{best:g}")
@@ -126,11 +140,11 @@ def _video_rate(facts: Mapping[str, Any], profile: Profile, duration: float, for
     if forced:
         return forced
     budget = profile.archive["max_bytes"] * SAFETY * 8 / max(duration, 1.0)
-    return int(max(500_000, budget - AUDIO_BITRATE))
+    return int(min(MAX_VIDEO_RATE, max(500_000, budget - AUDIO_BITRATE)))
 
 
 def _video_codec(encoder: str, cap: int) -> list[str]:
-    common = ["-pix_fmt", "yuv420p", "-maxrate", str(cap), "-bufsize", str(cap * 2)]
+    common = ["-pix_fmt", "yuv420p", *colour.OUTPUT_TAGS, "-maxrate", str(cap), "-bufsize", str(cap * 2)]
     if encoder == "libx264":
         return ["-c:v", "libx264", "-preset", PRESET, "-profile:v", "high", "-crf", str(CRF), *common]
     if encoder == "h264_nvenc":

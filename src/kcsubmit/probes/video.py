@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from . import boxes, deadline, masking, samples
+from . import boxes, colour, deadline, masking, samples
 
 
 def _number(value: Any) -> float | None:
@@ -87,6 +87,8 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
     facts.update(_general(general))
     if info.video_tracks:
         facts.update(_video(info.video_tracks[0]))
+        if facts.get("video_codec") == "AV1" and None in (facts.get("transfer"), facts.get("bit_depth")):
+            facts.update(_av1(path, file, facts))
         general_duration = _number(general.duration)
         if facts.get("duration_s") is None and general_duration is not None:
             facts["duration_s"] = round(general_duration / 1000, 3)
@@ -95,6 +97,16 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
     facts["audio_codec"] = _text(info.audio_tracks[0].format) if info.audio_tracks else None
     facts.update(samples.facts(walked))
     return facts
+
+
+def _av1(path: Path, file: BinaryIO | None, facts: dict[str, Any]) -> dict[str, Any]:
+    """What MediaInfo left unsaid about an AV1 track (bit depth, colours), from its av1C box."""
+    try:
+        with _opened(path, file) as stream:
+            found = colour.av1_facts(stream)
+    except OSError:
+        return {}
+    return {key: value for key, value in found.items() if facts.get(key) is None}
 
 
 @contextmanager
@@ -153,4 +165,5 @@ def _video(track: Any) -> dict[str, Any]:
         "chroma_subsampling": _text(track.chroma_subsampling),
         "frame_rate": _number(track.frame_rate),
         "frame_rate_mode": _text(track.frame_rate_mode),
+        **colour.facts(track),
     }

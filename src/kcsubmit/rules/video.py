@@ -1,4 +1,4 @@
-"""V001–V013: the theme video.
+"""V001–V014: the theme video.
 
 Each check reads the facts of :func:`kcsubmit.probes.video.probe` and the
 ``[video]``/``[archive]`` numbers of the profile.
@@ -229,3 +229,18 @@ def frame_rate(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual="VFR", expected=expected, variant="vfr", values=values)
     elif fps is not None and not low <= fps <= high:
         yield Violation(actual=f"{fps:g} fps", expected=expected, values=values)
+
+
+@rule("V014", "video-not-sdr-bt709", "video", "warning", True)
+def dynamic_range(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    hdr, primaries = facts.get("hdr_format"), facts.get("color_primaries")
+    expected = "SDR BT.709"
+    if hdr and facts.get("dolby_vision_compatible") is False:
+        # Profile 5 and the like: without the Dolby Vision metadata the picture has no meaning.
+        yield Violation(actual=hdr, expected=expected, variant="dolby_only", fixable=False,
+                        values={"hdr": hdr})
+    elif hdr:
+        yield Violation(actual=hdr, expected=expected, values={"hdr": hdr})
+    elif primaries == "BT.2020":
+        yield Violation(actual=f"SDR {primaries}", expected=expected, variant="wide",
+                        values={"primaries": primaries})

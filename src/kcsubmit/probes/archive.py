@@ -40,7 +40,11 @@ def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: 
         return facts
     facts["volume"] = _split_volume(path)
     if facts["format"] in ("zip", "unknown") and facts["size_bytes"]:
-        spanned = _zip_disk(path)  # the last volume of a split zip starts inside an entry's data
+        try:
+            spanned = _zip_disk(path)  # the last volume of a split zip starts inside an entry's data
+        except OSError as exc:  # gone, or replaced by a folder, since it was found
+            facts["damaged"] = exc.strerror or str(exc)
+            return facts
         if spanned:
             facts.update(format="zip", volume=spanned, entries=0)
             return facts

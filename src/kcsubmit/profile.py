@@ -21,6 +21,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .errors import UsageError
+from .rules import RULES  # the rules import Profile only for annotations: no cycle
 
 SEVERITY_LEVELS = ("error", "warning", "info", "off")
 
@@ -175,8 +176,6 @@ def parse(text: str, source: str = "<string>") -> Profile:
         raise fail("video.min_fps", "greater than video.max_fps")
     if len(set(data["themes"])) != len(data["themes"]):
         raise fail("themes", "a theme is listed twice")
-
-    from .rules import RULES  # the catalogue is plain data; no cycle at import time
 
     severity = data.get("severity", {})
     for rule_id, level in severity.items():

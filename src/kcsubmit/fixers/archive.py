@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from importlib import import_module
 from pathlib import Path, PurePosixPath
 
 from .. import engine
@@ -20,11 +19,12 @@ from ..models import FileResult
 from ..probes import readers
 from ..probes.archive import is_junk, unsafe_reason
 from ..profile import Profile
-from . import FixOptions, Outcome
+from ..rules.base import to_fix
+from . import FIXERS, FixOptions, Outcome, fixer
 
-# kind → (fixer module, suffix of the repaired file); archives inside are kept as they are.
-INNER = {"video": ("kcsubmit.fixers.video", ".mp4"), "image": ("kcsubmit.fixers.image", ".jpg"),
-         "document": ("kcsubmit.fixers.document", ".docx")}
+STEPS = ("archive.repack",)  # the fixer steps this module performs (Rule.fix)
+
+INNER = ("video", "image", "document")  # the kinds repaired inside; archives inside are kept as they are
 STORED = {".mp4", ".mov", ".m4v", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".rar", ".7z", ".gz"}
 
 
@@ -81,11 +81,11 @@ def _repaired(copy: Path, name: PurePosixPath, profile: Profile, options: FixOpt
     if top is None or top.kind not in INNER:
         return copy, name
     inside = [f for r in report.files[1:] for f in r.findings]
-    if not any(f.fixable and (f.rule != "V006" or options.trim) for f in (*top.findings, *inside)):
+    if not to_fix((*top.findings, *inside), options):
         return copy, name
-    module, suffix = INNER[top.kind]
+    suffix = FIXERS[top.kind][1]
     fixed = copy.with_name(copy.stem + "-fixed" + suffix)
-    outcome = import_module(module).fix(copy, top, profile, fixed, options)
+    outcome = fixer(top.kind).fix(copy, top, profile, fixed, options)
     new_name = name.with_suffix(suffix)
     details.append(f"{name} → {new_name} ({outcome.action})")
     return fixed, new_name

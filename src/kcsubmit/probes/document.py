@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import wordcount
+from ..soffice import find_soffice
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -52,9 +53,7 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
     if fmt != "docx":
         if fmt in ("Word 97-2003", "WPS") and _encrypted_ole(path):
             facts.update(format="docx", encrypted=True, open_error="password protected")
-        from ..fixers.document import find_soffice  # the same search fix uses: PATH and the usual folders
-
-        facts["converter"] = find_soffice()
+        facts["converter"] = find_soffice()  # the same search fix uses: PATH and the usual folders
         return facts
     problem = _package_problem(path)
     if isinstance(problem, dict):

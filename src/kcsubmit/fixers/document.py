@@ -46,6 +46,7 @@ from ..probes import image as probe_image
 from ..probes import opc
 from ..probes.document import picture_ids
 from ..profile import Profile
+from ..rules.document import CONVERTIBLE
 from ..soffice import INSTALL_HINT, find_soffice
 from ..zipwrite import write_members
 from . import FixOptions, Outcome
@@ -53,7 +54,6 @@ from . import image as fix_image
 
 STEPS = ("document.convert",)  # the fixer steps this module performs (Rule.fix)
 
-CONVERTIBLE = ("Word 97-2003", "WPS", "RTF", "ODT")
 # LibreOffice picks its import filter by name too: a Kingsoft .wps is Word 97 inside,
 # but a ".wps" name may send it to the Microsoft Works filter.
 SUFFIX_BY_FORMAT = {"Word 97-2003": ".doc", "WPS": ".doc", "RTF": ".rtf", "ODT": ".odt"}

@@ -41,6 +41,11 @@ MAX_XML_PART = 16_000_000  # one XML part (a tree costs ~10x its text); a long r
 MAX_PARTS = 5_000
 
 
+def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
+    """The probe with the engine's signature (``kcsubmit.probes.PROBES``)."""
+    return probe(path, fmt)
+
+
 def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
     """Measure a document once. Never raises for a broken file: the facts say what failed."""
     path = Path(path)

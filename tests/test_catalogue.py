@@ -72,3 +72,17 @@ def test_variants_used_by_checks_have_messages():
 def test_readme_rule_table_is_current():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_markdown(load("2023"), "zh") in readme, "regenerate with `kcsubmit rules --markdown --lang zh`"
+
+
+def test_every_fixable_rule_has_a_fixer_that_claims_its_step():
+    """A rule names the fixer step that repairs it (Rule.fix); a fixer module in FIXERS claims it."""
+    from kcsubmit.fixers import FIXERS, fixer
+    from kcsubmit.rules.base import FIX_STEPS
+
+    claimed = {step: kind for kind in FIXERS for step in fixer(kind).STEPS}
+    assert set(claimed) <= set(FIX_STEPS)
+    for rule in RULES.values():
+        assert rule.fixable == (rule.fix is not None)
+        if rule.fixable:
+            assert rule.fix in claimed, f"{rule.id}: no fixer claims {rule.fix}"
+        assert rule.fix_option in (None, "--trim", "--fit"), rule.id

@@ -21,6 +21,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from kcsubmit.engine import check, evaluate
+from kcsubmit import soffice
 from kcsubmit.errors import ToolMissing
 from kcsubmit.fixers import FixOptions, Outcome, document, image
 from kcsubmit.probes import image as image_probe
@@ -384,8 +385,8 @@ def test_soffice_missing_names_how_to_install(tmp_path, monkeypatch, unchanged):
     src = tmp_path / "case.rtf"
     src.write_bytes(b"{\\rtf1\\ansi hello}")
     unchanged.append(src)
-    monkeypatch.setattr(document.shutil, "which", lambda name: None)
-    monkeypatch.setattr(document, "SOFFICE_PLACES", ())
+    monkeypatch.setattr(soffice.shutil, "which", lambda name: None)
+    monkeypatch.setattr(soffice, "PLACES", ())
     with pytest.raises(ToolMissing, match="LibreOffice") as caught:
         document.fix(src, None, PROFILE, tmp_path / "out.docx", FixOptions())
     assert caught.value.key == "soffice_missing"

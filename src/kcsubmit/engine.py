@@ -11,42 +11,15 @@ from . import discover, manifest
 from .errors import KcsubmitError
 from .models import FileResult, Finding, Report, Severity, Skipped
 from .names import canonical
+from .probes import PROBES, measure  # kind → probe module; measure(kind) imports it when met
 from .profile import Profile, load
 from .rules import RULES, Rule, rules_for
 
-# kind → probe(path, format found by content) -> facts.  A kind missing here is
-# listed as skipped.  A probe may return files found inside the file (pictures in
-# a document) under CHILDREN as (inner path, kind, facts); each becomes a
+# A probe (path, format found by content, profile) -> facts may return files found
+# inside the file (pictures in a document) under CHILDREN as (inner path, kind, facts); each becomes a
 # FileResult of its own, at ``OUTER!INNER``.
 Probe = Callable[[Path, str, Profile], dict[str, Any]]
 CHILDREN = "children"
-
-
-def _video(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
-    from .probes import video
-
-    return video.probe(path)
-
-
-def _document(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
-    from .probes import document  # python-docx and lxml: only when a document is met
-
-    return document.probe(path, fmt)
-
-
-def _image(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
-    from .probes import image
-
-    return image.probe(path)
-
-
-def _archive(path: Path, fmt: str, profile: Profile) -> dict[str, Any]:
-    from .probes import archive
-
-    return archive.probe(path, fmt, profile.archive, profile.themes)
-
-
-PROBES: dict[str, Probe] = {"video": _video, "document": _document, "image": _image, "archive": _archive}
 
 
 def default_jobs() -> int:
@@ -107,7 +80,7 @@ Work = tuple[discover.Target, Profile, "str | None"]
 
 def _one(work: Work) -> list[FileResult]:
     target, profile, theme = work
-    return inspect(target, profile, PROBES[target.detected.kind], theme)
+    return inspect(target, profile, measure(target.detected.kind), theme)
 
 
 def _run(work: list[Work], jobs: int, on_file: Callable[[FileResult], None]) -> list[list[FileResult]]:

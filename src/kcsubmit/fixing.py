@@ -17,14 +17,12 @@ from typing import Callable, Iterable
 
 from . import engine
 from .errors import KcsubmitError, UsageError
-from .fixers import FixOptions, Outcome
+from .fixers import FIXERS, FixOptions, Outcome, fixer as fixer_of
 from .models import FileResult, Finding, Report
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
 
-# kind → (fixer module, suffix of the repaired file)
-FIXERS = {"video": ("kcsubmit.fixers.video", ".mp4"), "image": ("kcsubmit.fixers.image", ".jpg"),
-          "document": ("kcsubmit.fixers.document", ".docx"), "archive": ("kcsubmit.fixers.archive", ".zip")}
+from .rules.base import to_fix
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,7 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
              roots: list[Path], options: FixOptions, used: set[Path]) -> Fixed:
     src = Path(result.path)
     before = tuple(result.findings) + tuple(inside)
-    needs = any(f.fixable and (f.rule != "V006" or options.trim) for f in before)
+    needs = bool(to_fix(before, options))
     fixer = FIXERS.get(result.kind) if needs else None
     try:
         final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
@@ -125,9 +123,7 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
                     shutil.copyfileobj(data, handle, 1 << 20)
                 outcome = Outcome("copied")
         if fixer is not None:
-            from importlib import import_module
-
-            outcome = import_module(fixer[0]).fix(src, result, profile, part, options)
+            outcome = fixer_of(result.kind).fix(src, result, profile, part, options)
         os.replace(part, final)
     except KcsubmitError as exc:
         discard(part)

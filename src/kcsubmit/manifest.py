@@ -12,16 +12,11 @@ file, no studio — becomes an S finding (rules/submission.py).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
+from . import tomlcheck
 from .discover import Target
 from .errors import UsageError
 from .filenames import DEFAULT_TEMPLATE, template_problem
@@ -86,11 +81,10 @@ def find_manifest(path: Path) -> Path | None:
 def load(path: Path) -> Submission:
     """Read a manifest; paths in it are relative to its folder."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{path}: cannot read manifest: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    data = tomlcheck.loads(text, str(path), ManifestError)
 
     def fail(key: str, what: str) -> ManifestError:
         return ManifestError(f"{path}: key '{key}': {what}")
@@ -181,10 +175,7 @@ def _glob(root: Path, pattern: str) -> list[Path]:
     return sorted(root / match for match in glob.glob(pattern, root_dir=root, recursive=True))
 
 
-def _known(table: dict[str, Any], keys: set[str], prefix: str, fail: Any) -> None:
-    for key in table:
-        if key not in keys:
-            raise fail(f"{prefix}{key}", f"unknown key (known: {', '.join(sorted(keys))})")
+_known = tomlcheck.known_keys
 
 
 def _text(data: dict[str, Any], key: str, fail: Any) -> str | None:

@@ -8,19 +8,14 @@ typo in next year's profile cannot silently fall back to this year's value.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
+from . import tomlcheck
 from .errors import UsageError
+from .rules import RULES  # the rules import Profile only for annotations: no cycle
 
 SEVERITY_LEVELS = ("error", "warning", "info", "off")
 
@@ -136,18 +131,14 @@ def builtin_names() -> list[str]:
 
 def parse(text: str, source: str = "<string>") -> Profile:
     """Validate profile TOML text; errors name the key and the source."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{source}: not valid TOML: {exc}") from None
+    data = tomlcheck.loads(text, source, ProfileError)
 
     def fail(key: str, what: str) -> ProfileError:
         return ProfileError(f"{source}: key '{key}': {what}")
 
     known_sections = set(SCHEMA) - {""} | {"severity", "theme_aliases"}
+    tomlcheck.known_keys(data, [*SCHEMA[""], *sorted(known_sections)], "", fail)
     for key, value in data.items():
-        if key not in SCHEMA[""] and key not in known_sections:
-            raise fail(key, "unknown key")
         if key in known_sections and not isinstance(value, dict):
             raise fail(key, "must be a table")
     for section, fields in SCHEMA.items():
@@ -155,11 +146,7 @@ def parse(text: str, source: str = "<string>") -> Profile:
         if table is None:
             raise fail(section, "missing table")
         if section:  # a typo is reported as itself, before the key it misses
-            for key in table:
-                if key not in fields:
-                    near = difflib.get_close_matches(key, list(fields), n=1)
-                    hint = f" (did you mean '{near[0]}'?)" if near else ""
-                    raise fail(f"{section}.{key}", f"unknown key{hint}")
+            tomlcheck.known_keys(table, fields, f"{section}.", fail)
         for key, check in fields.items():
             dotted = f"{section}.{key}" if section else key
             if key not in table:
@@ -175,8 +162,6 @@ def parse(text: str, source: str = "<string>") -> Profile:
         raise fail("video.min_fps", "greater than video.max_fps")
     if len(set(data["themes"])) != len(data["themes"]):
         raise fail("themes", "a theme is listed twice")
-
-    from .rules import RULES  # the catalogue is plain data; no cycle at import time
 
     severity = data.get("severity", {})
     for rule_id, level in severity.items():

@@ -15,7 +15,10 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-STORED_SUFFIXES = {".mp4", ".m4v", ".mov", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".rar", ".7z"}
+STORED_SUFFIXES = {".mp4", ".m4v", ".mov", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".rar", ".7z", ".gz"}
+#: Bytes a zip adds around one stored entry: local header, central directory
+#: record and end record (with room for a long UTF-8 name and zip64 extras).
+ZIP_OVERHEAD = 1024
 EPOCH = (1980, 1, 1, 0, 0, 0)
 CHUNK = 1 << 20
 

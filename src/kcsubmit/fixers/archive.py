@@ -3,16 +3,16 @@
 Entries are copied one at a time into a private folder (under generated names,
 with the same byte caps as ``check``), each checked and, when it breaks a
 fixable rule, repaired by the fixer of its kind; then they are written to a new
-zip with UTF-8 names (and the flag), media stored rather than deflated again.
+zip by :mod:`kcsubmit.zipwrite` (the writer pack uses): UTF-8 names (and the flag), media
+stored rather than deflated again, fixed timestamps.
 Junk, unsafe, encrypted, link and device entries are left out.
 """
 
 from __future__ import annotations
 
 import tempfile
-import zipfile
-from importlib import import_module
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from .. import engine
 from ..errors import KcsubmitError
@@ -20,12 +20,13 @@ from ..models import FileResult
 from ..probes import readers
 from ..probes.archive import is_junk, unsafe_reason
 from ..profile import Profile
-from . import FixOptions, Outcome
+from ..rules.base import to_fix
+from ..zipwrite import write_zip
+from . import FIXERS, FixOptions, Outcome, fixer
 
-# kind → (fixer module, suffix of the repaired file); archives inside are kept as they are.
-INNER = {"video": ("kcsubmit.fixers.video", ".mp4"), "image": ("kcsubmit.fixers.image", ".jpg"),
-         "document": ("kcsubmit.fixers.document", ".docx")}
-STORED = {".mp4", ".mov", ".m4v", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".rar", ".7z", ".gz"}
+STEPS = ("archive.repack",)  # the fixer steps this module performs (Rule.fix)
+
+INNER = ("video", "image", "document")  # the kinds repaired inside; archives inside are kept as they are
 
 
 def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: FixOptions) -> Outcome:
@@ -38,39 +39,40 @@ def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: 
     except Exception as exc:  # noqa: BLE001 - damaged (A008): nothing to repack from
         raise KcsubmitError(f"cannot repack: the archive does not open ({type(exc).__name__}: {exc})") from None
     try:
-        with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch, \
-                zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-            budget = profile.archive["max_unpacked_bytes"]
-            for number, entry in enumerate(reader.entries()):
-                if entry.is_dir:
-                    continue
-                if is_junk(entry.name) or unsafe_reason(entry) or entry.encrypted:
-                    details.append(f"left out {entry.name}")
-                    continue
-                name = PurePosixPath(entry.name.replace("\\", "/"))
-                copy = Path(scratch) / f"entry-{number:05d}{name.suffix.lower()[:10]}"
-                try:
-                    reader.copy(entry, copy, cap=min(budget, entry.size + 1 if entry.size else budget))
-                except KcsubmitError:
-                    raise  # an entry no tool here can read (A013): said as it is
-                except Exception as exc:  # noqa: BLE001 - a damaged entry (A008) cannot be repacked
-                    raise KcsubmitError(f"cannot repack: {entry.name} does not read back intact "
-                                        f"({type(exc).__name__}: {exc})") from None
-                budget -= copy.stat().st_size
-                data, new_name = _repaired(copy, name, profile, options, details)
-                info = zipfile.ZipInfo(str(new_name), date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_STORED if new_name.suffix.lower() in STORED else zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                with open(data, "rb") as stream, out.open(info, "w", force_zip64=True) as sink:
-                    while chunk := stream.read(readers.CHUNK):
-                        sink.write(chunk)
-                copy.unlink(missing_ok=True)
-                data.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch:
+            write_zip(target, _entries(reader, Path(scratch), profile, options, details))
     finally:
         reader.close()
     if result.facts.get("non_utf8"):
         details.append("names written as UTF-8")
     return Outcome("repacked", tuple(details))
+
+
+def _entries(reader: readers.Reader, scratch: Path, profile: Profile, options: FixOptions,
+             details: list[str]) -> Iterator[tuple[str, Path]]:
+    """The new zip's entries, one at a time (name, file), each repaired when it needs it; a
+    file is deleted once :func:`kcsubmit.zipwrite.write_zip` has written it."""
+    budget = profile.archive["max_unpacked_bytes"]
+    for number, entry in enumerate(reader.entries()):
+        if entry.is_dir:
+            continue
+        if is_junk(entry.name) or unsafe_reason(entry) or entry.encrypted:
+            details.append(f"left out {entry.name}")
+            continue
+        name = PurePosixPath(entry.name.replace("\\", "/"))
+        copy = scratch / f"entry-{number:05d}{name.suffix.lower()[:10]}"
+        try:
+            reader.copy(entry, copy, cap=min(budget, entry.size + 1 if entry.size else budget))
+        except KcsubmitError:
+            raise  # an entry no tool here can read (A013): said as it is
+        except Exception as exc:  # noqa: BLE001 - a damaged entry (A008) cannot be repacked
+            raise KcsubmitError(f"cannot repack: {entry.name} does not read back intact "
+                                f"({type(exc).__name__}: {exc})") from None
+        budget -= copy.stat().st_size
+        data, new_name = _repaired(copy, name, profile, options, details)
+        yield str(new_name), data
+        copy.unlink(missing_ok=True)
+        data.unlink(missing_ok=True)
 
 
 def _repaired(copy: Path, name: PurePosixPath, profile: Profile, options: FixOptions,
@@ -81,11 +83,11 @@ def _repaired(copy: Path, name: PurePosixPath, profile: Profile, options: FixOpt
     if top is None or top.kind not in INNER:
         return copy, name
     inside = [f for r in report.files[1:] for f in r.findings]
-    if not any(f.fixable and (f.rule != "V006" or options.trim) for f in (*top.findings, *inside)):
+    if not to_fix((*top.findings, *inside), options):
         return copy, name
-    module, suffix = INNER[top.kind]
+    suffix = FIXERS[top.kind][1]
     fixed = copy.with_name(copy.stem + "-fixed" + suffix)
-    outcome = import_module(module).fix(copy, top, profile, fixed, options)
+    outcome = fixer(top.kind).fix(copy, top, profile, fixed, options)
     new_name = name.with_suffix(suffix)
     details.append(f"{name} → {new_name} ({outcome.action})")
     return fixed, new_name

@@ -46,23 +46,18 @@ from ..probes import image as probe_image
 from ..probes import opc
 from ..probes.document import picture_ids
 from ..profile import Profile
+from ..rules.document import CONVERTIBLE
+from ..soffice import INSTALL_HINT, find_soffice
 from ..zipwrite import write_members
 from . import FixOptions, Outcome
 from . import image as fix_image
 
-CONVERTIBLE = ("Word 97-2003", "WPS", "RTF", "ODT")
+STEPS = ("document.convert",)  # the fixer steps this module performs (Rule.fix)
+
 # LibreOffice picks its import filter by name too: a Kingsoft .wps is Word 97 inside,
 # but a ".wps" name may send it to the Microsoft Works filter.
 SUFFIX_BY_FORMAT = {"Word 97-2003": ".doc", "WPS": ".doc", "RTF": ".rtf", "ODT": ".odt"}
 TIMEOUT_S = 120
-SOFFICE_PLACES = (
-    r"C:\Program Files\LibreOffice\program\soffice.exe",
-    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
-INSTALL_HINT = ("install LibreOffice from https://www.libreoffice.org (Debian/Ubuntu: "
-                "apt-get install libreoffice-writer; macOS: brew install --cask libreoffice), "
-                "or open the file in Word or WPS and save it as .docx")
 
 
 class ConversionFailed(KcsubmitError):
@@ -93,14 +88,6 @@ def fix(src: Path, result: FileResult | None, profile: Profile, target: Path,
         _, lines = _fix_pictures(converted, profile, target, options.fit)
     shown = {"Word 97-2003": "Word 97-2003 (.doc)"}.get(fmt, fmt)
     return Outcome("converted", (f"{shown} → docx", *lines))
-
-
-def find_soffice() -> str | None:
-    """LibreOffice's ``soffice`` (or ``libreoffice``) on PATH, else in its usual install place."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found:
-        return found
-    return next((place for place in SOFFICE_PLACES if Path(place).is_file()), None)
 
 
 def convert(src: Path, target: Path, fmt: str | None = None) -> None:

@@ -32,6 +32,8 @@ from ..profile import Profile
 from ..rules.image import COLOUR_MODES, HEIF_FORMATS
 from . import FITS, FixOptions, Outcome
 
+STEPS = ("image.convert",)  # the fixer steps this module performs (Rule.fix)
+
 LANCZOS = Image.Resampling.LANCZOS
 JPEG_OPTIONS: dict[str, Any] = {"quality": 92, "subsampling": "4:2:0", "progressive": False,
                                 "optimize": True}

@@ -1,10 +1,12 @@
 """The video fixer: one ffmpeg run per file, planned from the findings.
 
-- Only the container or the index is wrong (V001 with H.264/AAC inside, V010):
+The findings' rules name the step (``Rule.fix``):
+
+- ``video.remux``: only the container or the index is wrong (V001 with H.264/AAC inside, V010):
   stream copy into MP4 with ``+faststart``; nothing is re-encoded.
-- Only the audio is wrong (V009 not AAC): the video is copied, the audio encoded.
-- Anything about the picture (V003 V004 V007 V008 V011 V012 V013 V014, V006 with
-  ``--trim``): transcode to H.264 High yuv420p + AAC 48 kHz, ``+faststart``;
+- ``video.audio``: only the audio is wrong (V009 not AAC): the video is copied, the audio encoded.
+- ``video.transcode``: anything about the picture (V003 V004 V007 V008 V011 V012 V013 V014,
+  V006 when its ``fix_option`` ``--trim`` is given): transcode to H.264 High yuv420p + AAC 48 kHz, ``+faststart``;
   upright (ffmpeg applies the rotation), square pixels, 1920x1080 by ``fit``,
   ``bwdif`` for interlaced video, a constant frame rate, SDR BT.709 colours
   (HDR tone-mapped, other colours converted: :mod:`.colour`) tagged as such.
@@ -27,10 +29,13 @@ from typing import Any, Mapping
 from .. import ffmpeg
 from ..models import FileResult
 from ..profile import Profile
+from ..rules.base import RULES, fix_steps, to_fix
+from ..zipwrite import ZIP_OVERHEAD
 from . import FixOptions, Outcome, colour
 from .image import Unfixable
 
-PICTURE_RULES = {"V003", "V004", "V007", "V008", "V011", "V012", "V013", "V014"}
+STEPS = ("video.remux", "video.audio", "video.transcode")  # the fixer steps this module performs (Rule.fix)
+
 STANDARD_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 50.0, 60000 / 1001, 60.0)
 AUDIO_BITRATE = 192_000
 SAFETY = 0.95  # of the limit, for the container and the encoder's misses
@@ -52,12 +57,13 @@ class Plan:
 
 def plan(src: Path, facts: Mapping[str, Any], rules: set[str], profile: Profile,
          options: FixOptions, encoder: str, video_bitrate: int | None = None) -> Plan:
-    """The ffmpeg arguments (all but the output) that repair ``rules`` of the video at ``src``."""
+    """The ffmpeg arguments (all but the output) that repair ``rules`` of the video at ``src``
+    (the rules whose fix may run with ``options``: :func:`kcsubmit.rules.base.to_fix`)."""
     video = profile.video
     duration = float(facts.get("duration_s") or 0)
-    trim = options.trim and "V006" in rules
+    trim = options.trim and any(RULES[r].fix_option == "--trim" for r in rules if r in RULES)
     out_duration = min(duration, video["max_duration_s"]) if trim else duration
-    picture = bool(rules & PICTURE_RULES) or trim
+    picture = "video.transcode" in fix_steps(rules, options)
     audio_bad = facts.get("audio_codec") not in (None, *video["audio_codecs"])
     p = Plan(args=["-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-dn", "-sn", "-map_metadata", "-1"])
     if trim:
@@ -157,14 +163,14 @@ def _video_codec(encoder: str, cap: int) -> list[str]:
 def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: FixOptions) -> Outcome:
     """Repair the video at ``src`` into ``target`` (MP4) in one ffmpeg run; retry once if too big."""
     facts = result.facts
-    rules = {f.rule for f in result.findings if f.fixable}
-    encoder = ffmpeg.choose_encoder(options.encoder) if rules & PICTURE_RULES or options.trim else "libx264"
+    rules = to_fix(result.findings, options)
+    encoder = ffmpeg.choose_encoder(options.encoder) if "video.transcode" in fix_steps(rules) else "libx264"
     first = plan(src, facts, rules, profile, options, encoder)
     duration = float(facts.get("duration_s") or 0) or None
     ffmpeg.run(first.args + _mp4(target), duration, options.progress)
     limit = profile.archive["max_bytes"]
     size = os.path.getsize(target)
-    if size + 1024 >= limit and duration:
+    if size + ZIP_OVERHEAD >= limit and duration:
         # Missed the limit: two passes at an average bitrate below what would have fitted.
         rate = int((limit * SAFETY * 8 / duration - AUDIO_BITRATE) * 0.9)
         again = plan(src, facts, rules | {"V012"}, profile, options, "libx264", video_bitrate=rate)

@@ -22,10 +22,14 @@ from . import rartool, readers
 from .readers import CapExceeded, Entry, Reader, Unreadable
 
 JUNK_DIRS = ("__MACOSX/",)
-JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 SPLIT_NAME = re.compile(r"\.(z\d\d|\d{3}|part\d+\.rar|r\d\d)$", re.IGNORECASE)
 HEAD = 4096
 MAX_PICTURE = 64 << 20  # a picture read into memory: larger ones are copied instead
+
+
+def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
+    """The probe with the engine's signature (``kcsubmit.probes.PROBES``)."""
+    return probe(path, fmt, profile.archive, profile.themes)
 
 
 def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -128,7 +132,7 @@ def unsafe_reason(entry: Entry) -> str | None:
 def is_junk(name: str) -> bool:
     """__MACOSX/, .DS_Store, Thumbs.db, desktop.ini and Word lock files ~$* (A005)."""
     base = name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
-    return name.startswith(JUNK_DIRS) or "/__MACOSX/" in name or base.lower() in JUNK_NAMES \
+    return name.startswith(JUNK_DIRS) or "/__MACOSX/" in name or base.lower() in discover.JUNK_NAMES \
         or base.startswith("~$") or base.startswith("._")
 
 

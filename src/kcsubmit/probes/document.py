@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import wordcount
+from ..soffice import find_soffice
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -40,6 +41,11 @@ MAX_XML_PART = 16_000_000  # one XML part (a tree costs ~10x its text); a long r
 MAX_PARTS = 5_000
 
 
+def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
+    """The probe with the engine's signature (``kcsubmit.probes.PROBES``)."""
+    return probe(path, fmt)
+
+
 def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
     """Measure a document once. Never raises for a broken file: the facts say what failed."""
     path = Path(path)
@@ -52,9 +58,7 @@ def probe(path: Path | str, fmt: str | None = None) -> dict[str, Any]:
     if fmt != "docx":
         if fmt in ("Word 97-2003", "WPS") and _encrypted_ole(path):
             facts.update(format="docx", encrypted=True, open_error="password protected")
-        from ..fixers.document import find_soffice  # the same search fix uses: PATH and the usual folders
-
-        facts["converter"] = find_soffice()
+        facts["converter"] = find_soffice()  # the same search fix uses: PATH and the usual folders
         return facts
     problem = _package_problem(path)
     if isinstance(problem, dict):

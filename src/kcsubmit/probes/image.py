@@ -69,6 +69,11 @@ def sniff(head: bytes) -> str | None:
     return found.format if found is not None and found.kind == "image" else None
 
 
+def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
+    """The probe with the engine's signature (``kcsubmit.probes.PROBES``)."""
+    return probe(path)
+
+
 def probe(path: Path | str, data: bytes | None = None, *, loose: bool = True) -> dict[str, Any]:
     """Measure one picture, from the file at ``path`` or from ``data``.
 

@@ -35,6 +35,11 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
+    """The probe with the engine's signature (``kcsubmit.probes.PROBES``)."""
+    return probe(path)
+
+
 def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
     """Measure a video once. Never raises for a broken file: the facts say what is missing.
 

@@ -7,18 +7,20 @@ contents are still checked, so the teacher learns everything at once.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from ..profile import Profile
 from ..units import Bytes, Phrase
 from .base import Violation, rule
+
+if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
+    from ..profile import Profile
 
 Facts = Mapping[str, Any]
 ARCHIVE_SUFFIXES = {"zip": (".zip",), "rar": (".rar",)}
 SHOWN = 5  # names listed in a message
 
 
-@rule("A001", "archive-not-zip-or-rar", "archive", "error", True)
+@rule("A001", "archive-not-zip-or-rar", "archive", "error", "archive.repack")
 def not_zip_or_rar(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format") or "unknown"
     if facts.get("size_bytes") == 0:
@@ -34,7 +36,7 @@ def not_zip_or_rar(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"format": fmt, "suffix": suffix or "—"})
 
 
-@rule("A002", "archive-too-big", "archive", "error", True)
+@rule("A002", "archive-too-big", "archive", "error", "archive.repack")
 def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size, limit = facts.get("size_bytes") or 0, profile.archive["max_bytes"]
     if size >= limit:
@@ -42,7 +44,7 @@ def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"size": Bytes(size), "limit": Bytes(limit), "over": Bytes(size - limit + 1)})
 
 
-@rule("A003", "archive-encrypted", "archive", "error", False)
+@rule("A003", "archive-encrypted", "archive", "error", None)
 def encrypted(facts: Facts, profile: Profile) -> Iterator[Violation]:
     names = facts.get("encrypted") or []
     if facts.get("headers_encrypted"):
@@ -51,7 +53,7 @@ def encrypted(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=names[:20], expected="not encrypted", values={"entries": len(names)})
 
 
-@rule("A004", "archive-unsafe-path", "archive", "error", False)
+@rule("A004", "archive-unsafe-path", "archive", "error", None)
 def unsafe_path(facts: Facts, profile: Profile) -> Iterator[Violation]:
     unsafe = facts.get("unsafe") or []
     if unsafe:
@@ -61,14 +63,14 @@ def unsafe_path(facts: Facts, profile: Profile) -> Iterator[Violation]:
                                                 "count": len(unsafe)})
 
 
-@rule("A005", "archive-junk-entries", "archive", "warning", True)
+@rule("A005", "archive-junk-entries", "archive", "warning", "archive.repack")
 def junk(facts: Facts, profile: Profile) -> Iterator[Violation]:
     names = facts.get("junk") or []
     if names:
         yield Violation(actual=names[:20], expected=[], values={"count": len(names), "names": names[:SHOWN]})
 
 
-@rule("A006", "archive-names-not-utf8", "archive", "warning", True)
+@rule("A006", "archive-names-not-utf8", "archive", "warning", "archive.repack")
 def names_not_utf8(facts: Facts, profile: Profile) -> Iterator[Violation]:
     names = facts.get("non_utf8") or []
     if names:
@@ -77,7 +79,7 @@ def names_not_utf8(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"count": len(names), "example": shown, "decoded": decoded or "?"})
 
 
-@rule("A007", "archive-bomb", "archive", "error", False, gate=True)
+@rule("A007", "archive-bomb", "archive", "error", None, gate=True)
 def bomb(facts: Facts, profile: Profile) -> Iterator[Violation]:
     kind = facts.get("bomb")
     if not kind:
@@ -89,28 +91,28 @@ def bomb(facts: Facts, profile: Profile) -> Iterator[Violation]:
     yield Violation(actual=kind, expected="within the bomb limits", variant=kind, values=values)
 
 
-@rule("A008", "archive-damaged", "archive", "error", False)
+@rule("A008", "archive-damaged", "archive", "error", None)
 def damaged(facts: Facts, profile: Profile) -> Iterator[Violation]:
     reason = facts.get("damaged")
     if reason:
         yield Violation(actual=reason, expected="intact", values={"reason": reason, "readable": facts.get("readable", 0)})
 
 
-@rule("A009", "archive-nested", "archive", "warning", False)
+@rule("A009", "archive-nested", "archive", "warning", None)
 def nested(facts: Facts, profile: Profile) -> Iterator[Violation]:
     names = facts.get("nested") or []
     if names:
         yield Violation(actual=names[:20], expected=[], location=names[0], values={"entry": names[0]})
 
 
-@rule("A010", "archive-split-volume", "archive", "error", False, gate=True)
+@rule("A010", "archive-split-volume", "archive", "error", None, gate=True)
 def split_volume(facts: Facts, profile: Profile) -> Iterator[Violation]:
     volume = facts.get("volume")
     if volume:
         yield Violation(actual=volume, expected="a single-volume archive", values={"volume": volume})
 
 
-@rule("A011", "archive-wrong-contents", "archive", "error", False)
+@rule("A011", "archive-wrong-contents", "archive", "error", None)
 def wrong_contents(facts: Facts, profile: Profile) -> Iterator[Violation]:
     role = facts.get("role")
     if facts.get("encrypted") or facts.get("damaged") or facts.get("unverified"):
@@ -125,7 +127,7 @@ def wrong_contents(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"count": count, "upload": Phrase("upload_case"), "expected_kind": Phrase("kind_document")})
 
 
-@rule("A012", "archive-empty", "archive", "error", False)
+@rule("A012", "archive-empty", "archive", "error", None)
 def empty(facts: Facts, profile: Profile) -> Iterator[Violation]:
     if facts.get("headers_encrypted"):
         return  # its entries cannot even be listed: A003
@@ -133,7 +135,7 @@ def empty(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=0, expected="> 0 files")
 
 
-@rule("A013", "archive-contents-unverified", "archive", "info", False)
+@rule("A013", "archive-contents-unverified", "archive", "info", None)
 def unverified(facts: Facts, profile: Profile) -> Iterator[Violation]:
     names = facts.get("unverified") or []
     if names:

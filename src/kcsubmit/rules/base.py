@@ -19,6 +19,16 @@ Check = Callable[[Mapping[str, Any], "Profile"], Iterable["Violation"]]
 
 RULE_KINDS = ("video", "document", "image", "archive", "submission")
 
+#: The fixer steps a rule may name (``Rule.fix``); each is claimed by one fixer module's ``STEPS``.
+FIX_STEPS = (
+    "video.remux",  # stream copy into MP4 with the index in front
+    "video.audio",  # video copied, audio encoded to AAC
+    "video.transcode",  # the picture re-encoded (H.264 1080p SDR BT.709, CFR)
+    "image.convert",  # a 640x480 RGB JPEG, upright, no EXIF
+    "document.convert",  # converted to .docx by LibreOffice, pictures fixed
+    "archive.repack",  # a clean UTF-8 zip, its entries fixed
+)
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -43,21 +53,28 @@ class Rule:
     name: str  # kebab-case, stable like the ID
     kind: str  # one of RULE_KINDS
     severity: Severity  # default; a profile may change it
-    fixable: bool
+    fix: str | None  # the fixer step that repairs it (one of FIX_STEPS), None when nothing can
     check: Check
-    fix_option: str | None = None  # the option a fix needs (V006: --trim)
+    #: The fix option that concerns it: a yes/no option (``--trim``) must be given for the fix
+    #: to happen; an option with a value (``--fit``) only chooses how.
+    fix_option: str | None = None
     gate: bool = False  # when it fires, the file's other rules are not checked
+
+    @property
+    def fixable(self) -> bool:
+        """Whether a fix exists by default (a Violation may say otherwise for one case)."""
+        return self.fix is not None
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, name: str, kind: str, severity: str, fixable: bool,
+def rule(id: str, name: str, kind: str, severity: str, fix: str | None,
          **options: Any) -> Callable[[Check], Check]:
     """Register a rule whose check is the decorated function (options as for :func:`declare`)."""
 
     def register(check: Check) -> Check:
-        declare(id, name, kind, severity, fixable, check=check, **options)
+        declare(id, name, kind, severity, fix, check=check, **options)
         return check
 
     return register
@@ -68,7 +85,7 @@ def declare(
     name: str,
     kind: str,
     severity: str,
-    fixable: bool,
+    fix: str | None,
     *,
     fix_option: str | None = None,
     gate: bool = False,
@@ -79,7 +96,9 @@ def declare(
         raise ValueError(f"rule {id} declared twice")
     if kind not in RULE_KINDS:
         raise ValueError(f"rule {id}: unknown kind {kind}")
-    new = Rule(id, name, kind, Severity(severity), fixable, check, fix_option, gate)
+    if fix is not None and fix not in FIX_STEPS:
+        raise ValueError(f"rule {id}: unknown fix step {fix}")
+    new = Rule(id, name, kind, Severity(severity), fix, check, fix_option, gate)
     RULES[id] = new
     return new
 
@@ -88,3 +107,21 @@ def rules_for(kind: str) -> list[Rule]:
     """The rules of one kind, gates first, then in ID order."""
     chosen = [r for r in RULES.values() if r.kind == kind]
     return sorted(chosen, key=lambda r: (not r.gate, r.id))
+
+
+def allowed(rule_id: str, options: Any) -> bool:
+    """Whether the fix of ``rule_id`` may run with these fix options: a rule whose
+    ``fix_option`` is a yes/no option (``--trim``) is fixed only when it was given."""
+    option = RULES[rule_id].fix_option
+    return option is None or getattr(options, option.lstrip("-").replace("-", "_"), None) is not False
+
+
+def fix_steps(rule_ids: Iterable[str], options: Any = None) -> set[str]:
+    """The fixer steps that repair ``rule_ids`` (with ``options``: only those it allows)."""
+    return {RULES[r].fix for r in rule_ids
+            if r in RULES and RULES[r].fix and (options is None or allowed(r, options))}
+
+
+def to_fix(findings: Iterable[Any], options: Any) -> set[str]:
+    """The IDs of the fixable ``findings`` whose fix may run with ``options``."""
+    return {f.rule for f in findings if f.fixable and f.rule in RULES and allowed(f.rule, options)}

@@ -7,18 +7,20 @@ damaged file cannot be counted or searched for pictures.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from ..profile import Profile
 from ..units import Bytes, Openings
 from .base import Violation, rule
+
+if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
+    from ..profile import Profile
 
 Facts = Mapping[str, Any]
 
 CONVERTIBLE = ("Word 97-2003", "WPS", "RTF", "ODT")
 
 
-@rule("D001", "document-not-docx", "document", "error", True, gate=True)
+@rule("D001", "document-not-docx", "document", "error", "document.convert", gate=True)
 def not_docx(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format")
     expected = profile.case["document_format"]
@@ -34,7 +36,7 @@ def not_docx(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         fixable=False)
 
 
-@rule("D002", "document-unreadable", "document", "error", False, gate=True)
+@rule("D002", "document-unreadable", "document", "error", None, gate=True)
 def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
     if facts.get("opened"):
         return
@@ -51,7 +53,7 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=reason, expected="opens", variant="corrupt", values={"reason": reason})
 
 
-@rule("D003", "document-too-many-words", "document", "error", False)
+@rule("D003", "document-too-many-words", "document", "error", None)
 def too_many_words(facts: Facts, profile: Profile) -> Iterator[Violation]:
     count = facts.get("word_count")
     limit = profile.case["max_words"]
@@ -64,7 +66,7 @@ def too_many_words(facts: Facts, profile: Profile) -> Iterator[Violation]:
                     variant="body" if body != count else None)
 
 
-@rule("D004", "document-too-few-pictures", "document", "error", False)
+@rule("D004", "document-too-few-pictures", "document", "error", None)
 def too_few_pictures(facts: Facts, profile: Profile) -> Iterator[Violation]:
     count = facts.get("images")
     minimum = profile.case["min_images"]
@@ -73,7 +75,7 @@ def too_few_pictures(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"count": count, "min": minimum, "missing": minimum - count})
 
 
-@rule("D005", "document-picture-repeated", "document", "warning", False)
+@rule("D005", "document-picture-repeated", "document", "warning", None)
 def repeated_pictures(facts: Facts, profile: Profile) -> Iterator[Violation]:
     refs, distinct = facts.get("image_refs"), facts.get("images")
     if refs is not None and distinct is not None and refs > distinct:
@@ -82,7 +84,7 @@ def repeated_pictures(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"count": refs - distinct, "names": names})
 
 
-@rule("D006", "document-tracked-changes", "document", "warning", False)
+@rule("D006", "document-tracked-changes", "document", "warning", None)
 def tracked_changes(facts: Facts, profile: Profile) -> Iterator[Violation]:
     revisions, comments = facts.get("revisions") or 0, facts.get("comments") or 0
     if revisions or comments:
@@ -90,7 +92,7 @@ def tracked_changes(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"revisions": revisions, "comments": comments})
 
 
-@rule("D007", "document-empty", "document", "error", False)
+@rule("D007", "document-empty", "document", "error", None)
 def empty(facts: Facts, profile: Profile) -> Iterator[Violation]:
     if facts.get("opened") and facts.get("word_count") == 0:
         yield Violation(actual=0, expected="> 0")

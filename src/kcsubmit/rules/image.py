@@ -26,10 +26,12 @@ Choices where SPEC §3 is silent:
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from ..profile import Profile
 from .base import Violation, rule
+
+if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
+    from ..profile import Profile
 
 Facts = Mapping[str, Any]
 
@@ -54,7 +56,7 @@ def _fixable(facts: Facts) -> bool | None:
     return None if facts.get("decoded") else False
 
 
-@rule("I001", "image-not-jpeg", "image", "error", True)
+@rule("I001", "image-not-jpeg", "image", "error", "image.convert")
 def not_jpeg(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format")
     expected = profile.case["image_format"]
@@ -80,7 +82,7 @@ def not_jpeg(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"name": name, "suffix": suffix or "—"}, fixable=_fixable(facts))
 
 
-@rule("I002", "image-not-640x480", "image", "error", True, fix_option="--fit")
+@rule("I002", "image-not-640x480", "image", "error", "image.convert", fix_option="--fit")
 def wrong_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size, target = _size(facts), _target(profile)
     if size and size != target:
@@ -91,7 +93,7 @@ def wrong_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         variant="damaged" if damaged else None, fixable=False if damaged else None)
 
 
-@rule("I003", "image-corrupt", "image", "error", False)
+@rule("I003", "image-corrupt", "image", "error", None)
 def corrupt(facts: Facts, profile: Profile) -> Iterator[Violation]:
     error = facts.get("decode_error")
     detail = ""
@@ -109,21 +111,21 @@ def corrupt(facts: Facts, profile: Profile) -> Iterator[Violation]:
                             "count": facts.get("references") or 1})
 
 
-@rule("I004", "image-exif-orientation", "image", "warning", True)
+@rule("I004", "image-exif-orientation", "image", "warning", "image.convert")
 def orientation(facts: Facts, profile: Profile) -> Iterator[Violation]:
     value = facts.get("orientation")
     if facts.get("decoded") and value is not None and value != 1:
         yield Violation(actual=value, expected=1, values={"orientation": value})
 
 
-@rule("I005", "image-not-rgb", "image", "warning", True)
+@rule("I005", "image-not-rgb", "image", "warning", "image.convert")
 def colour_mode(facts: Facts, profile: Profile) -> Iterator[Violation]:
     mode = facts.get("mode")
     if facts.get("decoded") and mode and mode not in COLOUR_MODES:
         yield Violation(actual=mode, expected="/".join(COLOUR_MODES), values={"mode": mode})
 
 
-@rule("I006", "image-too-small", "image", "info", False)
+@rule("I006", "image-too-small", "image", "info", None)
 def too_small(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size, target = _size(facts), _target(profile)
     if facts.get("decoded") and size and (size[0] < target[0] or size[1] < target[1]):

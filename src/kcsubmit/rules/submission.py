@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..filenames import CASE_THEME, DEFAULT_TEMPLATE, fill, name_problem
 from ..names import canonical, invisible
-from ..profile import Profile
 from .base import Violation, rule
+
+if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
+    from ..profile import Profile
 
 Facts = Mapping[str, Any]
 
@@ -38,13 +40,13 @@ def suggest_theme(name: str, profile: Profile) -> str | None:
     return close[0] if close else None
 
 
-@rule("S001", "submission-no-theme-video", "submission", "error", False)
+@rule("S001", "submission-no-theme-video", "submission", "error", None)
 def no_video(facts: Facts, profile: Profile) -> Iterator[Violation]:
     if not facts.get("themes"):
         yield Violation(actual=0, expected=">= 1", values={"themes": list(profile.themes)})
 
 
-@rule("S002", "submission-two-videos-one-theme", "submission", "error", False)
+@rule("S002", "submission-two-videos-one-theme", "submission", "error", None)
 def two_videos(facts: Facts, profile: Profile) -> Iterator[Violation]:
     by_theme: dict[str, list[str]] = defaultdict(list)
     for theme, path in facts.get("themes", []):
@@ -56,7 +58,7 @@ def two_videos(facts: Facts, profile: Profile) -> Iterator[Violation]:
                             values={"theme": theme, "count": len(files), "files": files})
 
 
-@rule("S003", "submission-unknown-theme", "submission", "error", False)
+@rule("S003", "submission-unknown-theme", "submission", "error", None)
 def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
     for theme, path in facts.get("themes", []):
         if theme in profile.themes:
@@ -79,7 +81,7 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         variant=variant, values=values)
 
 
-@rule("S004", "submission-no-studio", "submission", "error", False)
+@rule("S004", "submission-no-studio", "submission", "error", None)
 def no_studio(facts: Facts, profile: Profile) -> Iterator[Violation]:
     needed = facts.get("source") == "manifest" or facts.get("for_pack")
     if needed and not facts.get("studio"):
@@ -91,13 +93,13 @@ def _shown(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-@rule("S005", "submission-file-missing", "submission", "error", False)
+@rule("S005", "submission-file-missing", "submission", "error", None)
 def file_missing(facts: Facts, profile: Profile) -> Iterator[Violation]:
     for named in facts.get("missing", []):
         yield Violation(actual=named, expected="an existing file", location=named, values={"file": named})
 
 
-@rule("S006", "submission-unsafe-name", "submission", "error", False)
+@rule("S006", "submission-unsafe-name", "submission", "error", None)
 def unsafe_name(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The archive names pack makes from the studio and the ``[pack] name`` template are
     plain, portable file names (kcsubmit.filenames.name_problem), checked before any is made."""

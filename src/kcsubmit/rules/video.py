@@ -7,17 +7,16 @@ Each check reads the facts of :func:`kcsubmit.probes.video.probe` and the
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from ..profile import Profile
 from ..units import Bytes, Seconds
+from ..zipwrite import ZIP_OVERHEAD
 from .base import Violation, rule
 
-Facts = Mapping[str, Any]
+if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
+    from ..profile import Profile
 
-# Bytes a zip adds around one stored entry: local header, central directory
-# record and end record (with room for a long UTF-8 name and zip64 extras).
-ZIP_OVERHEAD = 1024
+Facts = Mapping[str, Any]
 
 ISO_CONTAINERS = ("MPEG-4", "QuickTime")
 
@@ -32,7 +31,7 @@ def ratio_text(width: float, height: float) -> str:
     return f"{width / height:.2f}:1"
 
 
-@rule("V001", "video-not-mp4", "video", "error", True)
+@rule("V001", "video-not-mp4", "video", "error", "video.remux")
 def not_mp4(facts: Facts, profile: Profile) -> Iterator[Violation]:
     container = facts.get("container")
     if not container:
@@ -49,7 +48,7 @@ def not_mp4(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"suffix": suffix or "—", "expected": extensions[0]})
 
 
-@rule("V002", "video-unreadable", "video", "error", False, gate=True)
+@rule("V002", "video-unreadable", "video", "error", None, gate=True)
 def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size = facts.get("size_bytes")
     if size == 0:
@@ -90,7 +89,7 @@ def _outside(found: Mapping[str, Any]) -> Iterator[Violation]:
                         values={"bytes": Bytes(found["bytes"]), "room": Bytes(found["room"])})
 
 
-@rule("V003", "video-not-1080p-frame", "video", "error", True)
+@rule("V003", "video-not-1080p-frame", "video", "error", "video.transcode")
 def frame_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
     width, height = facts.get("width"), facts.get("height")
     if not width or not height:
@@ -115,7 +114,7 @@ def frame_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         variant="anamorphic", values=values)
 
 
-@rule("V004", "video-not-16-9", "video", "error", True, fix_option="--fit")
+@rule("V004", "video-not-16-9", "video", "error", "video.transcode", fix_option="--fit")
 def aspect(facts: Facts, profile: Profile) -> Iterator[Violation]:
     dw, dh = facts.get("display_width"), facts.get("display_height")
     if not dw or not dh:
@@ -128,7 +127,7 @@ def aspect(facts: Facts, profile: Profile) -> Iterator[Violation]:
                                 "display_width": dw, "display_height": dh})
 
 
-@rule("V005", "video-too-short", "video", "error", False)
+@rule("V005", "video-too-short", "video", "error", None)
 def too_short(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
     minimum = profile.video["min_duration_s"]
@@ -139,7 +138,7 @@ def too_short(facts: Facts, profile: Profile) -> Iterator[Violation]:
                                 "missing": Seconds(minimum - duration), **_claimed(claim)})
 
 
-@rule("V006", "video-too-long", "video", "error", True, fix_option="--trim")
+@rule("V006", "video-too-long", "video", "error", "video.transcode", fix_option="--trim")
 def too_long(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
     maximum = profile.video["max_duration_s"]
@@ -155,14 +154,14 @@ def _claimed(claim: float | None) -> dict[str, Any]:
     return {"header": Seconds(claim)} if claim else {}
 
 
-@rule("V007", "video-interlaced", "video", "error", True)
+@rule("V007", "video-interlaced", "video", "error", "video.transcode")
 def interlaced(facts: Facts, profile: Profile) -> Iterator[Violation]:
     scan = facts.get("scan_type")
     if profile.video["progressive"] and scan and scan != "Progressive":
         yield Violation(actual=scan, expected="Progressive", values={"scan_type": scan})
 
 
-@rule("V008", "video-codec-not-h264", "video", "warning", True)
+@rule("V008", "video-codec-not-h264", "video", "warning", "video.transcode")
 def video_codec(facts: Facts, profile: Profile) -> Iterator[Violation]:
     codec = facts.get("video_codec")
     codecs = profile.video["codecs"]
@@ -171,7 +170,7 @@ def video_codec(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"codec": codec, "expected": "/".join(codecs)})
 
 
-@rule("V009", "audio-missing-or-not-aac", "video", "warning", True)
+@rule("V009", "audio-missing-or-not-aac", "video", "warning", "video.audio")
 def audio(facts: Facts, profile: Profile) -> Iterator[Violation]:
     codecs = profile.video["audio_codecs"]
     expected = codecs[0] if len(codecs) == 1 else list(codecs)
@@ -184,13 +183,13 @@ def audio(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"codec": codec, "expected": "/".join(codecs)})
 
 
-@rule("V010", "video-not-faststart", "video", "warning", True)
+@rule("V010", "video-not-faststart", "video", "warning", "video.remux")
 def faststart(facts: Facts, profile: Profile) -> Iterator[Violation]:
     if facts.get("container") in ISO_CONTAINERS and facts.get("faststart") is False:
         yield Violation(actual="moov after mdat", expected="moov before mdat")
 
 
-@rule("V011", "video-not-8bit-420", "video", "warning", True)
+@rule("V011", "video-not-8bit-420", "video", "warning", "video.transcode")
 def pixel_format(facts: Facts, profile: Profile) -> Iterator[Violation]:
     depth, chroma = facts.get("bit_depth"), facts.get("chroma_subsampling")
     want_depth, want_chroma = profile.video["bit_depth"], profile.video["chroma_subsampling"]
@@ -202,7 +201,7 @@ def pixel_format(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"pixels": actual, "expected": f"{want_depth}-bit {want_chroma}"})
 
 
-@rule("V012", "video-too-big-for-archive", "video", "error", True)
+@rule("V012", "video-too-big-for-archive", "video", "error", "video.transcode")
 def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size = facts.get("size_bytes") or 0
     limit = profile.archive["max_bytes"]
@@ -213,7 +212,7 @@ def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
                                 "over": Bytes(packed - limit + 1)})
 
 
-@rule("V013", "video-frame-rate", "video", "info", True)
+@rule("V013", "video-frame-rate", "video", "info", "video.transcode")
 def frame_rate(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The frame timestamps decide when the box walk measured them (``fps_*``, and
     ``frame_rate_mode`` from them); else MediaInfo's claim."""
@@ -231,7 +230,7 @@ def frame_rate(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=f"{fps:g} fps", expected=expected, values=values)
 
 
-@rule("V014", "video-not-sdr-bt709", "video", "warning", True)
+@rule("V014", "video-not-sdr-bt709", "video", "warning", "video.transcode")
 def dynamic_range(facts: Facts, profile: Profile) -> Iterator[Violation]:
     hdr, primaries = facts.get("hdr_format"), facts.get("color_primaries")
     expected = "SDR BT.709"

@@ -21,8 +21,13 @@ ROOT = Path(kcsubmit.__file__).parent
 # What a reporter may not import: everything upstream of the result, and the library steps.
 UPSTREAM = ("engine", "profile", "probes", "fixers", "fixing", "packing", "thumbnails", "manifest")
 
-# Cycles known when this test was written; another branch removes them (issue 15 items 2-3).
-KNOWN_CYCLES = ({"kcsubmit.probes", "kcsubmit.fixers"}, {"kcsubmit.profile", "kcsubmit.rules"})
+# Cycles known when this test was written, by package (or module); another branch removes the first
+# two (issue 15 items 2-3).  This test found two more, left to their modules' owners: readers imports
+# rarread in a function and rarread imports readers; outdir imports manifest in functions
+# (MANIFEST_NAME, find_manifest) while manifest imports discover, which imports outdir.
+KNOWN_CYCLES = ({"kcsubmit.probes", "kcsubmit.fixers"}, {"kcsubmit.profile", "kcsubmit.rules"},
+                {"kcsubmit.probes.rarread", "kcsubmit.probes.readers"},
+                {"kcsubmit.discover", "kcsubmit.manifest", "kcsubmit.outdir"})
 
 
 def module_name(path: Path) -> str:
@@ -120,10 +125,10 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def _is_known(component: list[str]) -> bool:
-    """A cycle made only of the known ones: between the packages (or their modules) named there."""
-    members = {m for m in component}
+    """A cycle that is exactly one of the known ones (its modules, or their top-level packages)."""
+    members = set(component)
     top = {".".join(m.split(".")[:2]) for m in members}
-    return any(top <= pair for pair in KNOWN_CYCLES) or top in KNOWN_CYCLES
+    return members in KNOWN_CYCLES or top in KNOWN_CYCLES
 
 
 def test_the_graph_is_read():
@@ -157,8 +162,9 @@ def test_no_unknown_cycle():
     assert [c for c in found if not _is_known(c)] == []
 
 
-@pytest.mark.xfail(strict=False, reason="known cycles probes <-> fixers (find_soffice) and profile <-> rules: "
-                   "removed on another branch (issue 15 items 2-3); the lead makes this strict after the merge")
+@pytest.mark.xfail(strict=False, reason="known cycles probes <-> fixers (find_soffice) and profile <-> rules, removed on "
+                   "another branch (issue 15 items 2-3); probes.rarread <-> probes.readers and outdir -> manifest "
+                   "-> discover -> outdir left open (see KNOWN_CYCLES)")
 def test_no_cycle():
     found = cycles(graph())
     assert found == [], "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)

@@ -98,10 +98,11 @@ def check(
     color = not no_color and "NO_COLOR" not in os.environ
     # On stderr, and only when it is a terminal: a CSV or JSON on stdout stays clean.
     name = _format_name(fmt.value)
-    profile = engine.profile_for(engine.find_submission(targets), rules) if name == "html" else rules
+    # The HTML page shows thumbnails: made with the run's profile, carried on the report.
+    profile = engine.profile_for(engine.find_submission(targets), rules) if name == "html" else None
     with CheckProgress(enabled=not quiet) as tick:
-        report = engine.check(targets, rules=profile, jobs=jobs or engine.default_jobs(), on_file=tick)
-    if name == "html":  # the page shows each file's thumbnails: made here, carried on the report
+        report = engine.check(targets, rules=profile or rules, jobs=jobs or engine.default_jobs(), on_file=tick)
+    if profile is not None:
         from .thumbnails import attach
 
         report = attach(report, profile)
@@ -142,11 +143,7 @@ def fix_command(
     from .fixers import ENCODERS, FITS, FixOptions
     from .reporters import Options, get_fix
 
-    if fit not in FITS:
-        raise UsageError(f"--fit must be one of {', '.join(FITS)}", key="bad_choice", option="--fit", choices="|".join(FITS))
-    if encoder not in ENCODERS:
-        raise UsageError(f"--encoder must be one of {', '.join(ENCODERS)}", key="bad_choice", option="--encoder",
-                         choices="|".join(ENCODERS))
+    _choices(("--fit", fit, FITS), ("--encoder", encoder, ENCODERS))
     language = _lang(lang)
     targets = [str(p) for p in paths] if paths else ["."]
     with FixProgress() as (on_file, on_fraction):
@@ -188,11 +185,7 @@ def pack_command(
     from .packing import pack
     from .reporters import Options, get_pack
 
-    for option, value, choices in (("--fit", fit, FITS), ("--encoder", encoder, ENCODERS),
-                                   ("--name-encoding", name_encoding, ("utf-8", "gbk"))):
-        if value not in choices:
-            raise UsageError(f"{option} must be one of {', '.join(choices)}", key="bad_choice", option=option,
-                             choices="|".join(choices))
+    _choices(("--fit", fit, FITS), ("--encoder", encoder, ENCODERS), ("--name-encoding", name_encoding, ("utf-8", "gbk")))
     language = _lang(lang)
     with FixProgress() as (on_file, on_fraction):
         result = pack(target, output, studio=studio, fix=fix, name_encoding=name_encoding,
@@ -301,6 +294,13 @@ def init(
     target = manifest.write(folder, text, force=force)
     typer.echo(show(ui("init_done", language, path=str(target), count=len(themes))))
     typer.echo(show(ui("init_next", language, target=str(folder))))
+
+
+def _choices(*given: tuple[str, str, "tuple[str, ...] | list[str]"]) -> None:
+    for option, value, choices in given:
+        if value not in choices:
+            raise UsageError(f"{option} must be one of {', '.join(choices)}", key="bad_choice", option=option,
+                             choices="|".join(choices))
 
 
 def _console():  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import resource
 import shutil
 import signal
@@ -191,3 +192,70 @@ def test_demo_broken_as_generated_packs_with_fix(tmp_path_factory):
     expected[f"{studio}-优秀案例.zip"] = [f"{studio}-优秀案例.docx", "图片/01.jpg", "图片/02.jpg", "图片/03.jpg"]
     assert {p.name: names(p) for p in dist.glob("*.zip")} == expected
     assert kcsubmit("check", str(dist)).returncode == 0
+
+
+# --- --format json (pack and fix) ---------------------------------------------------------
+
+
+def test_pack_json_lists_each_archive_with_its_sha256(studio, tmp_path):
+    out = tmp_path / "dist"
+    proc = kcsubmit("pack", str(studio), "-o", str(out), "--rules", _rules_file(tmp_path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["schema"] == "kcsubmit.pack/1" and data["ok"] is True and data["dry_run"] is False
+    assert data["out_dir"] == str(out) and data["blocking"] == [] and data["fixed"] is None
+    archives = data["archives"]
+    assert [Path(a["path"]).name for a in archives] == [
+        f"{STUDIO}-人工智能.zip", f"{STUDIO}-逐梦航天.zip", f"{STUDIO}-优秀案例.zip"]
+    for archive in archives:
+        assert set(archive) == {"path", "theme", "size_bytes", "sha256", "entries"}
+        assert archive["sha256"] == sha(archive["path"])
+        assert archive["size_bytes"] == Path(archive["path"]).stat().st_size
+        assert archive["entries"] == names(Path(archive["path"]))
+    assert [a["theme"] for a in archives] == ["人工智能", "逐梦航天", None]
+    # The report to a file instead: the same JSON, stdout empty.
+    report = tmp_path / "pack.json"
+    again = kcsubmit("pack", str(studio), "-o", str(tmp_path / "dist2"), "--rules", _rules_file(tmp_path),
+                     "-f", "json", "--report", str(report))
+    assert again.returncode == 0 and again.stdout == "", again.stderr
+    assert [a["sha256"] for a in json.loads(report.read_text(encoding="utf-8"))["archives"]] == \
+        [a["sha256"] for a in archives]
+
+
+def test_pack_json_blocking_and_dry_run(studio, tmp_path, make_video):
+    dry = kcsubmit("pack", str(studio), "-o", str(tmp_path / "dist"), "--rules", _rules_file(tmp_path),
+                   "--dry-run", "-f", "json")
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)
+    assert plan["dry_run"] is True and plan["archives"] == [] and not (tmp_path / "dist").exists()
+    first = plan["plan"][0]
+    assert first["name"] == f"{STUDIO}-人工智能.zip" and first["theme"] == "人工智能"
+    assert first["entries"] == [{"name": f"{STUDIO}-人工智能.mp4", "source": str(studio / "videos" / "ai.mp4")}]
+    assert first["size_bytes"] == (studio / "videos" / "ai.mp4").stat().st_size
+    shutil.copy(make_video("portrait.mp4", rotation=90), studio / "videos" / "rocket.mp4")
+    proc = kcsubmit("pack", str(studio), "-o", str(tmp_path / "dist"), "--rules", _rules_file(tmp_path),
+                    "-f", "json", "--lang", "en")
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["ok"] is False and data["archives"] == []
+    blocking = {(Path(b["path"]).name, b["rule"]) for b in data["blocking"]}
+    assert ("rocket.mp4", "V003") in blocking
+    assert all(b["severity"] == "error" and b["message"] for b in data["blocking"])
+
+
+def test_fix_json_lists_each_file_before_and_after(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "photo.png").write_bytes(docgen.jpeg((1024, 768), fmt="PNG", seed=3))
+    (folder / "fine.jpg").write_bytes(docgen.compliant_pictures(1)[0])
+    proc = kcsubmit("fix", str(folder), "-o", str(tmp_path / "out"), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["schema"] == "kcsubmit.fix/1" and data["ok"] is True and data["rules"] == "2023"
+    assert data["out_dir"] == str(tmp_path / "out")
+    files = {Path(f["source"]).name: f for f in data["files"]}
+    png, fine = files["photo.png"], files["fine.jpg"]
+    assert png["action"] == "converted" and Path(png["output"]).name == "photo.jpg"
+    assert "I001" in {f["rule"] for f in png["before"]} and png["after"] == png["remaining"] == []
+    assert fine["action"] == "copied" and fine["before"] == [] and fine["error"] is None
+    assert Path(png["output"]).read_bytes()[:2] == b"\xff\xd8"  # a JPEG, as the report says

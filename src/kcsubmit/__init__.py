@@ -22,14 +22,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["__version__", "check", "fix", "pack"]
 
 if TYPE_CHECKING:
-    from .fixing import FixReport
-    from .models import Report
-    from .packing import PackReport
+    from .models import FixReport, PackReport, Report
     from .profile import Profile
 
 Paths = Iterable["str | Path"]
@@ -57,7 +55,7 @@ def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path 
 
     ``fit``: pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3); ``trim``: allow
     cutting a video longer than the maximum; ``encoder``: auto | libx264 | h264_nvenc | …
-    Returns a :class:`~kcsubmit.fixing.FixReport`: per file the action, the output and the findings
+    Returns a :class:`~kcsubmit.models.FixReport`: per file the action, the output and the findings
     before and after.
     """
     from .fixing import fix as _fix
@@ -74,7 +72,7 @@ def pack(target: str | Path = ".", out_dir: str | Path | None = None, rules: str
 
     Nothing is written while an error finding remains (``report.blocking`` says what); with
     ``fix=True`` repaired copies are packed. ``out_dir``: outside the submission's folder; None:
-    ``./dist``. Returns a :class:`~kcsubmit.packing.PackReport`.
+    ``./dist``. Returns a :class:`~kcsubmit.models.PackReport`.
     """
     from .fixers import FixOptions
     from .packing import pack as _pack

@@ -8,7 +8,7 @@ import sys
 def main() -> None:
     # Answer --version before importing Typer and the rest: CI scripts call it often.
     if sys.argv[1:] == ["--version"]:
-        from . import __version__
+        from .version import __version__
 
         print(f"kcsubmit {__version__}")
         return

@@ -12,10 +12,10 @@ from typing import List, Optional
 import typer
 from typing import Annotated
 
-from . import __version__
+from .version import __version__
 from .errors import KcsubmitError, UsageError
 from .progress import CheckProgress, FixProgress
-from .reporters import REPORTERS
+from .reporters import FIX_REPORTERS, PACK_REPORTERS, REPORTERS
 
 app = typer.Typer(
     name="kcsubmit",
@@ -30,6 +30,9 @@ app = typer.Typer(
 Lang = Enum("Lang", {"zh": "zh", "en": "en"}, type=str)  # type: ignore[misc]
 # "auto" is no reporter: check picks github inside GitHub Actions, else text.
 Format = Enum("Format", {**{name: name for name in REPORTERS}, "auto": "auto"}, type=str)  # type: ignore[misc]
+
+FixFormat = Enum("FixFormat", {name: name for name in FIX_REPORTERS}, type=str)  # type: ignore[misc]
+PackFormat = Enum("PackFormat", {name: name for name in PACK_REPORTERS}, type=str)  # type: ignore[misc]
 
 LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="zh|en; default: KCSUBMIT_LANG, else the locale, else zh.")]
 RulesOpt = Annotated[str, typer.Option("--rules", help="Built-in profile name or a profile TOML file.")]
@@ -94,19 +97,24 @@ def check(
     targets = [str(p) for p in paths] if paths else ["."]
     color = not no_color and "NO_COLOR" not in os.environ
     # On stderr, and only when it is a terminal: a CSV or JSON on stdout stays clean.
+    name = _format_name(fmt.value)
+    # The HTML page shows thumbnails: made with the run's profile, carried on the report.
+    profile = engine.profile_for(engine.find_submission(targets), rules) if name == "html" else None
     with CheckProgress(enabled=not quiet) as tick:
-        report = engine.check(targets, rules=rules, jobs=jobs or engine.default_jobs(), on_file=tick)
+        report = engine.check(targets, rules=profile or rules, jobs=jobs or engine.default_jobs(), on_file=tick)
+    if profile is not None:
+        from .thumbnails import attach
+
+        report = attach(report, profile)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
                                 quiet=quiet, target=" ".join(targets))
-    if output is not None:
-        from .outdir import refuse_own_input
-
-        refuse_own_input(output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
-    _emit(reporters.get(_format_name(fmt.value)), report, options, output)
+    _emit(reporters.get(name), report, options, output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
     raise typer.Exit(report.exit_code(strict))
 
 
 FitOpt = Annotated[str, typer.Option("--fit", help="pad|crop|blur|stretch: how another shape reaches 16:9 or 4:3.")]
+# -o is the folder fix and pack write into; their report goes to stdout or to --report FILE.
+ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write the report to FILE instead of the screen.")]
 
 
 @app.command("fix")
@@ -118,6 +126,8 @@ def fix_command(
     encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
     rules: CheckRulesOpt = None,
     lang: LangOpt = None,
+    fmt: Annotated[FixFormat, typer.Option("--format", "-f", help="Output format: text|json.")] = FixFormat.text,  # type: ignore[attr-defined]
+    report_file: ReportOpt = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
 ) -> None:
     """Write repaired copies into a folder outside the inputs; the originals are never changed.
@@ -131,21 +141,18 @@ def fix_command(
     """
     from . import fixing
     from .fixers import ENCODERS, FITS, FixOptions
-    from .reporters import Options
-    from .reporters.text import render_fix
+    from .reporters import Options, get_fix
 
-    if fit not in FITS:
-        raise UsageError(f"--fit must be one of {', '.join(FITS)}", key="bad_choice", option="--fit", choices="|".join(FITS))
-    if encoder not in ENCODERS:
-        raise UsageError(f"--encoder must be one of {', '.join(ENCODERS)}", key="bad_choice", option="--encoder",
-                         choices="|".join(ENCODERS))
+    _choices(("--fit", fit, FITS), ("--encoder", encoder, ENCODERS))
     language = _lang(lang)
     targets = [str(p) for p in paths] if paths else ["."]
     with FixProgress() as (on_file, on_fraction):
         result = fixing.fix(targets, output, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder,
                                                                             progress=on_fraction), on_file=on_file)
-    color = not no_color and "NO_COLOR" not in os.environ
-    render_fix(result, sys.stdout, Options(lang=language, color=color, target=result.out_dir))
+    color = not no_color and "NO_COLOR" not in os.environ and report_file is None
+    written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
+    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=result.out_dir), report_file,
+          written)
     raise typer.Exit(result.exit_code())
 
 
@@ -163,6 +170,8 @@ def pack_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")] = False,
     rules: CheckRulesOpt = None,
     lang: LangOpt = None,
+    fmt: Annotated[PackFormat, typer.Option("--format", "-f", help="Output format: text|json (each archive's path, size, sha256, entries).")] = PackFormat.text,  # type: ignore[attr-defined]
+    report_file: ReportOpt = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
 ) -> None:
     """Build the upload archives: {studio}-{theme}.zip per theme and {studio}-优秀案例.zip.
@@ -174,21 +183,17 @@ def pack_command(
     """
     from .fixers import ENCODERS, FITS, FixOptions
     from .packing import pack
-    from .reporters import Options
-    from .reporters.text import render_pack
+    from .reporters import Options, get_pack
 
-    for option, value, choices in (("--fit", fit, FITS), ("--encoder", encoder, ENCODERS),
-                                   ("--name-encoding", name_encoding, ("utf-8", "gbk"))):
-        if value not in choices:
-            raise UsageError(f"{option} must be one of {', '.join(choices)}", key="bad_choice", option=option,
-                             choices="|".join(choices))
+    _choices(("--fit", fit, FITS), ("--encoder", encoder, ENCODERS), ("--name-encoding", name_encoding, ("utf-8", "gbk")))
     language = _lang(lang)
     with FixProgress() as (on_file, on_fraction):
         result = pack(target, output, studio=studio, fix=fix, name_encoding=name_encoding,
                       loose_images=not no_loose_images, dry_run=dry_run, rules=rules,
                       options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction))
-    color = not no_color and "NO_COLOR" not in os.environ
-    render_pack(result, sys.stdout, Options(lang=language, color=color, target=str(target)))
+    color = not no_color and "NO_COLOR" not in os.environ and report_file is None
+    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=str(target)), report_file,
+          [target, *(a.path for a in result.archives)])
     raise typer.Exit(result.exit_code())
 
 
@@ -291,20 +296,29 @@ def init(
     typer.echo(show(ui("init_next", language, target=str(folder))))
 
 
+def _choices(*given: tuple[str, str, "tuple[str, ...] | list[str]"]) -> None:
+    for option, value, choices in given:
+        if value not in choices:
+            raise UsageError(f"{option} must be one of {', '.join(choices)}", key="bad_choice", option=option,
+                             choices="|".join(choices))
+
+
 def _console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
     return Console(highlight=False, no_color="NO_COLOR" in os.environ)
 
 
-def _emit(render, report, options, output: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
+def _emit(render, report, options, output: Optional[Path], inputs) -> None:  # type: ignore[no-untyped-def]
     """Write the report to stdout, or to FILE under a temporary name (created exclusively,
-    unique to the run) renamed when complete; nothing is left behind whatever fails."""
-    from .outdir import write_new
+    unique to the run) renamed when complete; nothing is left behind whatever fails.
+    FILE may not be one of the ``inputs`` (the files read or written, the manifest)."""
+    from .outdir import refuse_own_input, write_new
 
     if output is None:
         render(report, sys.stdout, options)
         return
+    refuse_own_input(output, inputs)
 
     def write(binary) -> None:  # type: ignore[no-untyped-def]
         text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from . import discover, manifest
 from .errors import KcsubmitError
-from .models import FileResult, Finding, Report, Severity, Skipped
+from .models import FileResult, Finding, ProfileInfo, Report, Severity, Skipped
 from .names import canonical
 from .probes import PROBES, measure  # kind → probe module; measure(kind) imports it when met
 from .profile import Profile, load
@@ -72,7 +72,10 @@ def check(
         if studio and studio.strip():
             facts["studio"] = studio.strip()
         whole = tuple(evaluate("submission", facts, profile)[0])
-    return Report(rules=profile.name, files=results, submission=whole, skipped=skipped)
+    checked = submission.manifest if submission is not None else None
+    return Report(rules=profile.name, files=results, submission=whole, skipped=skipped,
+                  profile=ProfileInfo(profile.name, profile.title, profile.source),
+                  manifest=str(checked) if checked is not None else None)
 
 
 Work = tuple[discover.Target, Profile, "str | None"]

@@ -11,51 +11,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from . import engine
 from .errors import KcsubmitError, UsageError
 from .fixers import FIXERS, FixOptions, Outcome, fixer as fixer_of
-from .models import FileResult, Finding, Report
+from .models import FileResult, Finding, Fixed, FixReport, Report
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
-
 from .rules.base import to_fix
 
-
-@dataclass(frozen=True)
-class Fixed:
-    """What became of one file: its output, what was done, and the findings before and after."""
-
-    source: str
-    kind: str
-    action: str  # copied | remuxed | audio | transcoded | converted | rewritten | repacked | failed
-    output: str | None = None
-    details: tuple[str, ...] = ()
-    before: tuple[Finding, ...] = ()
-    after: tuple[Finding, ...] = ()
-    error: str | None = None
-
-    @property
-    def remaining(self) -> tuple[Finding, ...]:
-        """What the teacher must still do by hand."""
-        return self.after if self.output else self.before
-
-
-@dataclass(frozen=True)
-class FixReport:
-    rules: str
-    out_dir: str
-    files: tuple[Fixed, ...]
-
-    @property
-    def ok(self) -> bool:
-        return all(f.error is None and not any(x.severity.value == "error" for x in f.remaining) for f in self.files)
-
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
+__all__ = ["fix", "default_output", "Fixed", "FixReport"]  # the result types live in models
 
 
 SIBLING = "-修复后"  # the default output of one folder: 作品/ → 作品-修复后/

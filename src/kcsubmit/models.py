@@ -1,13 +1,16 @@
-"""Findings, per-file results and the report: plain frozen dataclasses.
+"""Findings, per-file results and the results of check, fix and pack: plain frozen dataclasses.
 
 Findings carry values, not sentences: the words are rendered at the edge
-(:mod:`kcsubmit.i18n`) in the language the user asked for.
+(:mod:`kcsubmit.i18n`) in the language the user asked for.  A reporter reads
+only these types: whatever a format needs (the profile's name, the manifest,
+thumbnails) is put here by the library first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any, Mapping
 
 
@@ -59,13 +62,46 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class ProfileInfo:
+    """The rules profile a run used, as a report shows it."""
+
+    name: str
+    title: str = ""
+    source: str = ""  # "<built-in 2023>" or the profile file's path
+
+
+@dataclass(frozen=True)
+class Thumb:
+    """One small picture of a file's strip in the HTML report (made by :mod:`kcsubmit.thumbnails`).
+
+    ``role`` is language-neutral (``frame``, ``after``, ``picture``,
+    ``placeholder``, ``icon``): the reporter turns it into words;
+    ``caption`` is a time ("0:06") or a size ("640×480").
+    """
+
+    src: str  # a data: URI
+    width: int
+    height: int
+    role: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
-    """The result of one ``check`` run."""
+    """The result of one ``check`` run.
+
+    ``profile``: the profile used (None only for a Report built by hand); ``manifest``: the
+    kcsubmit.toml checked, if any; ``previews``: each file's thumbnails by path, present
+    only when asked for (:func:`kcsubmit.thumbnails.attach`, for the HTML report).
+    """
 
     rules: str
     files: tuple[FileResult, ...]
     submission: tuple[Finding, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    profile: ProfileInfo | None = None
+    manifest: str | None = None
+    previews: Mapping[str, tuple[Thumb, ...]] = field(default_factory=dict)
 
     def all_findings(self) -> list[Finding]:
         found = [f for r in self.files for f in r.findings]
@@ -99,3 +135,85 @@ class Report:
         if self.errors or (strict and self.warnings):
             return 1
         return 0
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """What became of one file: its output, what was done, and the findings before and after."""
+
+    source: str
+    kind: str
+    action: str  # copied | remuxed | audio | transcoded | converted | rewritten | repacked | failed
+    output: str | None = None
+    details: tuple[str, ...] = ()
+    before: tuple[Finding, ...] = ()
+    after: tuple[Finding, ...] = ()
+    error: str | None = None
+
+    @property
+    def remaining(self) -> tuple[Finding, ...]:
+        """What the teacher must still do by hand."""
+        return self.after if self.output else self.before
+
+
+@dataclass(frozen=True)
+class FixReport:
+    """The result of one ``fix`` run."""
+
+    rules: str
+    out_dir: str
+    files: tuple[Fixed, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.error is None and not any(x.severity is Severity.ERROR for x in f.remaining)
+                   for f in self.files)
+
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An archive pack will write: its file name, theme (None: the case) and entries."""
+
+    name: str
+    theme: str | None
+    entries: tuple[tuple[str, Path], ...]  # (name in the archive, file)
+    size: int = 0  # the entries' bytes, measured when planned
+
+    @property
+    def entry_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.entries)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """An archive pack wrote, verified and published."""
+
+    path: str
+    theme: str | None
+    size: int
+    sha256: str
+    entries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackReport:
+    """The result of one ``pack`` run."""
+
+    out_dir: str
+    limit: int
+    blocking: tuple[tuple[str, Finding], ...] = ()  # what stops the packing, where
+    failures: tuple[tuple[str, str], ...] = ()  # files fix could not repair, and why
+    plan: tuple[Planned, ...] = ()
+    archives: tuple[Packed, ...] = ()
+    fixed: FixReport | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking and not self.failures
+
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1

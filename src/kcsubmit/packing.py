@@ -18,53 +18,14 @@ from pathlib import Path
 from . import engine, manifest
 from .errors import KcsubmitError, UsageError
 from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
-from .fixing import FixReport, fix as run_fix
+from .fixing import fix as run_fix
 from .fixers import FixOptions
-from .models import Finding, Severity
+from .models import Finding, Packed, PackReport, Planned, Severity
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
 from .zipwrite import write_zip
 
 DEFAULT_OUTPUT = "dist"
-
-
-@dataclass(frozen=True)
-class Planned:
-    name: str  # the archive's file name
-    theme: str | None  # None for the case archive
-    entries: tuple[tuple[str, Path], ...]  # (name in the archive, file)
-
-    @property
-    def size(self) -> int:
-        return sum(p.stat().st_size for _, p in self.entries)
-
-
-@dataclass(frozen=True)
-class Packed:
-    path: str
-    theme: str | None
-    size: int
-    sha256: str
-    entries: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PackReport:
-    out_dir: str
-    limit: int
-    blocking: tuple[tuple[str, Finding], ...] = ()  # what stops the packing, where
-    failures: tuple[tuple[str, str], ...] = ()  # files fix could not repair, and why
-    plan: tuple[Planned, ...] = ()
-    archives: tuple[Packed, ...] = ()
-    fixed: FixReport | None = None
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.blocking and not self.failures
-
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
 
 
 @dataclass
@@ -161,7 +122,7 @@ def _plan(state: _State, loose_images: bool, work: Path) -> list[Planned]:
     plans = []
     names = _names(state)
     for entry, (_, name) in zip(state.submission.videos(), names):
-        plans.append(Planned(f"{name}.zip", entry.theme, ((f"{name}.mp4", _file(state, entry.path)),)))
+        plans.append(_planned(f"{name}.zip", entry.theme, ((f"{name}.mp4", _file(state, entry.path)),)))
     documents = [e for e in state.submission.entries if e.role == "document"]
     if documents:
         name = names[-1][1]
@@ -171,8 +132,12 @@ def _plan(state: _State, loose_images: bool, work: Path) -> list[Planned]:
             pictures = [_file(state, e.path) for e in state.submission.entries if e.role == "image"]
             pictures = pictures or _pictures_of(document, work)
             entries += [(f"图片/{i:02d}.jpg", p) for i, p in enumerate(pictures, 1)]
-        plans.append(Planned(f"{name}.zip", None, tuple(entries)))
+        plans.append(_planned(f"{name}.zip", None, tuple(entries)))
     return plans
+
+
+def _planned(name: str, theme: str | None, entries: tuple[tuple[str, Path], ...]) -> Planned:
+    return Planned(name, theme, entries, sum(p.stat().st_size for _, p in entries))
 
 
 def _pictures_of(document: Path, work: Path) -> list[Path]:

@@ -7,6 +7,8 @@
 - A picture: as a viewer shows it (EXIF orientation applied); when ``fix``
   will convert it (I001/I002/I004/I005), also as it will be after the fix
   (:func:`kcsubmit.fixers.image.fix_picture`).
+- :func:`attach` puts every file's strip on the report (``Report.previews``)
+  before the HTML reporter, which decodes nothing itself, renders it.
 - Anything that cannot be read or decoded (a broken video, an entry of a RAR,
   a nested archive, a document, an archive) gets a neutral placeholder: an
   inline SVG.  Nothing here raises: a thumbnail never breaks a report.
@@ -25,13 +27,14 @@ import tempfile
 import threading
 import zipfile
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from PIL import Image, ImageFilter, ImageOps
 
-from .models import FileResult
+from .models import FileResult, Report, Thumb
 from .profile import Profile
 
 BOX = 240  # a thumbnail fits inside BOX x BOX pixels
@@ -51,20 +54,17 @@ _LARGE = threading.Semaphore(1)
 LANCZOS = Image.Resampling.LANCZOS
 
 
-@dataclass(frozen=True)
-class Thumb:
-    """One small picture of a strip.
-
-    ``role`` is language-neutral (``frame``, ``after``, ``picture``,
-    ``placeholder``, ``icon``): the reporter turns it into words;
-    ``caption`` is a time ("0:06") or a size ("640×480").
-    """
-
-    src: str  # a data: URI
-    width: int
-    height: int
-    role: str
-    caption: str = ""
+def attach(report: Report, profile: Profile, fit: str = "pad") -> Report:
+    """``report`` with each file's thumbnails in ``previews`` (videos in parallel: each frame is
+    one short ffmpeg run).  Files are read by their names on disk, so call it before any
+    rewriting of names for display."""
+    files = report.files
+    if not files:
+        return report
+    workers = min(len(files), max(1, min(8, os.cpu_count() or 2)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        strips = list(pool.map(lambda r: tuple(strip(r, profile, fit)), files))
+    return replace(report, previews={r.path: s for r, s in zip(files, strips)})
 
 
 def strip(result: FileResult, profile: Profile, fit: str = "pad") -> list[Thumb]:

@@ -20,14 +20,12 @@ line break in a file name is shown as ``\\n`` there, so it cannot start a comman
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Iterator, TextIO
 
 from ..i18n import full_message, ui
-from ..manifest import find_manifest
 from ..models import Finding, Report, Severity
 from ..names import show, visible
-from . import Options
+from . import Options, outer_files
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -49,8 +47,7 @@ def lines(report: Report, options: Options) -> Iterator[str]:
         inner = result.path[len(top) + 1:] if result.path != top else ""
         for finding in result.findings:
             yield command(finding, _message(finding, options.lang, inner, result.path), file=top)
-    whole = _manifest_of(options.target)  # looked up by its name on disk, then shown
-    whole = show(whole) if whole else None
+    whole = show(report.manifest) if report.manifest else None  # the engine names the manifest checked
     for finding in report.submission:
         yield command(finding, _message(finding, options.lang, "", ""), file=whole)
     if report.skipped:
@@ -85,42 +82,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def outer_files(report: Report) -> dict[str, str]:
-    """Each file's path → the path of the outermost file holding it (itself when on disk).
-
-    The engine writes a file found inside another as ``OUTER!INNER`` and reports
-    the outer one too, so the outer path is the shortest reported path that is
-    followed by ``!``; matching against reported paths (rather than cutting at
-    the first ``!``) keeps a ``!`` in an ordinary file name intact.
-    """
-    paths = {r.path for r in report.files}
-    outer: dict[str, str] = {}
-    for path in paths:
-        top = path
-        cut = path.find("!")
-        while cut != -1:
-            if path[:cut] in paths:
-                top = path[:cut]
-                break
-            cut = path.find("!", cut + 1)
-        outer[path] = top
-    return outer
-
-
 def _message(finding: Finding, lang: str, inner: str, path: str) -> str:
     """The finding's words, led by the inner path, with a location they do not already name."""
     text = full_message(finding, lang)
     if finding.location and finding.location != path and finding.location not in text:
         text = f"{text} [{finding.location}]"
     return f"{inner}: {text}" if inner else text
-
-
-def _manifest_of(target: str) -> str | None:
-    """The manifest checked, when the run was on one (the file, or a folder holding one)."""
-    if not target:
-        return None
-    found = find_manifest(Path(target))
-    return str(found) if found is not None else None
 
 
 def _one_line(text: str) -> str:

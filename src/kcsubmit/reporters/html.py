@@ -9,32 +9,27 @@ without a network.  The page is in the chosen language (``<html lang>``):
   notes, fixable) and the next command;
 - a file overview (one chip per file, linking to its card);
 - one card per file: path, kind, theme, the facts line, a strip of
-  thumbnails (:mod:`kcsubmit.thumbnails`), then its findings (severity
+  thumbnails (``Report.previews``, made by :func:`kcsubmit.thumbnails.attach`), then its findings (severity
   badge, rule ID, message, next step, and the rule's what/why/how-to-fix in
   a ``<details>``).  Files inside a document or an archive are cards nested
   in their outer file's card;
 - the submission's own findings, and the files skipped.
 
-Thumbnails need the profile (target sizes): it is loaded by the report's
-profile name; a profile file that is not a built-in falls back to ``2023``.
+The page reads only the report: a report without previews gets empty strips.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from html import escape
 from typing import Mapping, TextIO
 
-from .. import __version__
+from ..version import __version__
 from ..i18n import finding_message, finding_next, rule_text, ui
-from ..models import Finding, FileResult, Report, Severity
+from ..models import Finding, FileResult, Report, Severity, Thumb
 from ..names import readable
-from ..profile import Profile, load
-from ..thumbnails import Thumb, strip
-from . import Options
-from .text import facts_line
+from . import Options, facts_line
 
 STRIP_CLASS = "strip"  # one element of this class per file (the tests count them)
 
@@ -45,34 +40,15 @@ MARK = {"error": "✗", "warning": "!", "info": "i", "ok": "✓"}
 
 def render(report: Report, out: TextIO, options: Options) -> None:
     """Write ``report`` as one self-contained HTML page to ``out``."""
-    lang = options.lang
-    thumbs = _thumbnails(report.files, _profile(report.rules))  # read by the names on disk
-    page = Page(readable(report), lang, readable(options.target), thumbs)
+    page = Page(readable(report), options.lang, readable(options.target))
     out.write(page.render())
-
-
-def _profile(name: str) -> Profile:
-    try:
-        return load(name)
-    except Exception:  # noqa: BLE001 - a profile file not at hand: its sizes are most likely 2023's
-        return load("2023")
-
-
-def _thumbnails(files: tuple[FileResult, ...], profile: Profile) -> list[list[Thumb]]:
-    """Each file's strip; videos in parallel (each frame is one short ffmpeg run)."""
-    if not files:
-        return []
-    workers = min(len(files), max(1, min(8, os.cpu_count() or 2)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda r: strip(r, profile), files))
 
 
 class Page:
     """The page of one report, built as strings (every text through ``html.escape``)."""
 
-    def __init__(self, report: Report, lang: str, target: str, thumbs: list[list[Thumb]]) -> None:
+    def __init__(self, report: Report, lang: str, target: str) -> None:
         self.report, self.lang, self.target = report, lang, target
-        self.thumbs = thumbs
         self.base = _common_folder([r.path for r in report.files])
 
     def label(self, key: str, **values: object) -> str:
@@ -163,7 +139,7 @@ class Page:
                  f'<header><span class="mark {state}">{MARK[state]}</span>'
                  f'<h2 title="{escape(r.path)}">{name}</h2>{"".join(tags)}</header>',
                  f'<p class="facts">{escape(facts)}</p>' if facts else "",
-                 self.strip(self.thumbs[index] if index < len(self.thumbs) else [], r.kind),
+                 self.strip(tuple(self.report.previews.get(r.path, ())), r.kind),
                  self.findings(r.findings)]
         inside = children.get(index, [])
         if inside:
@@ -173,7 +149,7 @@ class Page:
         parts.append('</article>')
         return "\n".join(p for p in parts if p)
 
-    def strip(self, thumbs: list[Thumb], kind: str) -> str:
+    def strip(self, thumbs: tuple[Thumb, ...], kind: str) -> str:
         figures = []
         for t in thumbs:
             if t.role == "after":

@@ -1,17 +1,21 @@
-"""The JSON report of SPEC §4 (schema ``kcsubmit.report/1``)."""
+"""The JSON reports: check's of SPEC §4 (``kcsubmit.report/1``), fix's (``kcsubmit.fix/1``)
+and pack's (``kcsubmit.pack/1``); the shapes are in the README."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, TextIO
 
-from .. import __version__
+from ..version import __version__
 from ..i18n import full_message
-from ..models import Finding, Report
+from ..models import Finding, Fixed, FixReport, PackReport, Report
 from ..names import readable
 from . import Options
 
 SCHEMA_ID = "kcsubmit.report/1"
+FIX_SCHEMA_ID = "kcsubmit.fix/1"
+PACK_SCHEMA_ID = "kcsubmit.pack/1"
+TOOL = {"name": "kcsubmit", "version": __version__}
 
 
 def finding_dict(finding: Finding, lang: str) -> dict[str, Any]:
@@ -29,8 +33,11 @@ def finding_dict(finding: Finding, lang: str) -> dict[str, Any]:
 def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
     return {
         "schema": SCHEMA_ID,
-        "tool": {"name": "kcsubmit", "version": __version__},
+        "tool": TOOL,
         "rules": report.rules,
+        "profile": ({"name": report.profile.name, "title": report.profile.title, "source": report.profile.source}
+                    if report.profile is not None else None),
+        "manifest": report.manifest,
         "ok": report.ok,
         "summary": {
             "files": len(report.files),
@@ -55,6 +62,62 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
     }
 
 
+def fix_dict(report: FixReport, lang: str = "zh") -> dict[str, Any]:
+    return {
+        "schema": FIX_SCHEMA_ID,
+        "tool": TOOL,
+        "rules": report.rules,
+        "ok": report.ok,
+        "out_dir": report.out_dir,
+        "files": [fixed_dict(f, lang) for f in report.files],
+    }
+
+
+def fixed_dict(fixed: Fixed, lang: str) -> dict[str, Any]:
+    return {
+        "source": fixed.source,
+        "kind": fixed.kind,
+        "action": fixed.action,
+        "output": fixed.output,
+        "details": list(fixed.details),
+        "error": fixed.error,
+        "before": [finding_dict(f, lang) for f in fixed.before],
+        "after": [finding_dict(f, lang) for f in fixed.after],
+        "remaining": [finding_dict(f, lang) for f in fixed.remaining],
+    }
+
+
+def pack_dict(report: PackReport, lang: str = "zh") -> dict[str, Any]:
+    return {
+        "schema": PACK_SCHEMA_ID,
+        "tool": TOOL,
+        "ok": report.ok,
+        "dry_run": report.dry_run,
+        "out_dir": report.out_dir,
+        "limit_bytes": report.limit,
+        "archives": [{"path": a.path, "theme": a.theme, "size_bytes": a.size, "sha256": a.sha256,
+                      "entries": list(a.entries)} for a in report.archives],
+        "plan": [{"name": p.name, "theme": p.theme, "size_bytes": p.size,
+                  "entries": [{"name": name, "source": str(source)} for name, source in p.entries]}
+                 for p in report.plan],
+        "blocking": [{"path": path, **finding_dict(f, lang)} for path, f in report.blocking],
+        "failures": [{"path": path, "reason": reason} for path, reason in report.failures],
+        "fixed": fix_dict(report.fixed, lang) if report.fixed is not None else None,
+    }
+
+
 def render(report: Report, out: TextIO, options: Options) -> None:
-    json.dump(to_dict(readable(report), options.lang), out, ensure_ascii=False, indent=2, default=str)
+    _dump(to_dict(readable(report), options.lang), out)
+
+
+def render_fix(report: FixReport, out: TextIO, options: Options) -> None:
+    _dump(fix_dict(readable(report), options.lang), out)
+
+
+def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
+    _dump(pack_dict(readable(report), options.lang), out)
+
+
+def _dump(data: dict[str, Any], out: TextIO) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")

@@ -37,8 +37,7 @@ from ..i18n import full_message, ui
 from ..models import FileResult, Finding, Report, Severity, Skipped
 from ..names import readable
 from ..rules import RULES
-from . import Options, plain, write_utf8
-from .github import outer_files
+from . import Options, outer_files, plain, write_utf8
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 SUBMISSION = "submission"

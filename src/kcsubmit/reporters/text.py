@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TextIO
+from typing import Iterable, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ..i18n import finding_message, finding_next, ui
-from ..models import FileResult, Report, Severity
+from ..models import FileResult, Finding, FixReport, PackReport, Report, Severity
 from ..names import visible
 from ..rules import RULES
-from ..units import Bytes, Seconds
-from . import Options
+from . import Options, facts_line
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -104,33 +103,7 @@ def file_table(result: FileResult, lang: str, verbose: bool = False) -> Table:
     return table
 
 
-def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
-    """A one-line portrait of a file: "1920x1080 · 1分5秒 · AVC/AAC · MPEG-4 · 5.1 MB"."""
-    if kind == "submission":
-        return ""
-    parts: list[str] = [ui(f"kind_{kind}", lang)]
-    if facts.get("format"):
-        parts.append(str(facts["format"]))
-    if kind == "archive" and facts.get("rar_tool"):  # which program read the compressed RAR entries
-        parts.append(ui("fact_rar_tool", lang, tool=f"{facts['rar_tool']} ({facts.get('rar_tool_path')})"))
-    if kind == "document" and facts.get("word_count") is not None:
-        parts.append(ui("fact_words", lang, words=facts["word_count"], images=facts.get("images", 0)))
-    if kind == "image" and facts.get("display_width"):
-        parts.append(f"{facts['display_width']}x{facts['display_height']} {facts.get('mode') or ''}".strip())
-    if kind == "video":
-        if facts.get("display_width"):
-            parts.append(f"{facts['display_width']}x{facts['display_height']}")
-        if facts.get("duration_s") is not None:
-            parts.append(Seconds(facts["duration_s"]).render(lang))
-        codecs = [c for c in (facts.get("video_codec"), facts.get("audio_codec")) if c]
-        if codecs:
-            parts.append("/".join(codecs))
-    if facts.get("size_bytes") is not None:
-        parts.append(Bytes(facts["size_bytes"]).render(lang))
-    return " · ".join(parts)
-
-
-def render_fix(report: Any, out: TextIO, options: Options, within_pack: bool = False) -> None:
+def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bool = False) -> None:
     """``kcsubmit fix``: one row per file (before → after), then what is left to do by hand.
 
     ``within_pack``: the copies sit in pack's work folder, so their paths are not shown.
@@ -164,7 +137,7 @@ def render_fix(report: Any, out: TextIO, options: Options, within_pack: bool = F
                        style="bold green" if report.ok else "bold red"))
 
 
-def _rules(findings: Any) -> Text:
+def _rules(findings: Iterable[Finding]) -> Text:
     if not findings:
         return Text("✓", style="green")
     text = Text()
@@ -173,7 +146,7 @@ def _rules(findings: Any) -> Text:
     return text
 
 
-def render_pack(report: Any, out: TextIO, options: Options) -> None:
+def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
     """``kcsubmit pack``: what was fixed, what blocks, or the archives with their sizes and sha256."""
     report, options = visible(report), visible(options)
     lang = options.lang
@@ -192,23 +165,20 @@ def render_pack(report: Any, out: TextIO, options: Options) -> None:
                           + Text(f"{finding_message(finding, lang)}\n   → {step}"), soft_wrap=True)
         return
     limit = report.limit
-    rows = report.archives or report.plan
+    rows: list[tuple[str, str | None, int, tuple[str, ...], str]] = (
+        [(a.path, a.theme, a.size, a.entries, a.sha256) for a in report.archives]
+        or [(p.name, p.theme, p.size, p.entry_names, "—") for p in report.plan])
     title = ui("pack_plan" if report.dry_run else "pack_title", lang, folder=report.out_dir)
     table = Table(title=title, title_justify="left", show_lines=True)
     for key in ("pack_col_archive", "pack_col_theme", "pack_col_size", "pack_col_sha256", "pack_col_verdict",
                 "pack_col_upload"):
         table.add_column(ui(key, lang), overflow="fold")
-    for row in rows:
-        size = row.size
-        theme = row.theme or ui("upload_case", lang)
-        name = getattr(row, "path", None) or row.name
-        entries = getattr(row, "entries", ())
-        if entries and isinstance(entries[0], tuple):
-            entries = tuple(e for e, _ in entries)
-        upload = ui("pack_upload_theme", lang, theme=row.theme) if row.theme else ui("pack_upload_case", lang)
+    for name, row_theme, size, entries, sha256 in rows:
+        theme = row_theme or ui("upload_case", lang)
+        upload = ui("pack_upload_theme", lang, theme=row_theme) if row_theme else ui("pack_upload_case", lang)
         verdict = Text("—" if report.dry_run else ui("pack_ok", lang), style="green")
         table.add_row(Text(name) + Text("\n" + "\n".join(entries), style="dim"), theme,
-                      f"{size / 1e6:.1f} MB\n{size / limit:.1%}", getattr(row, "sha256", "—")[:16], verdict, upload)
+                      f"{size / 1e6:.1f} MB\n{size / limit:.1%}", sha256[:16], verdict, upload)
     console.print(table)
     if not report.dry_run:
         console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir), style="bold green"))

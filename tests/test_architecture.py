@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 
 import kcsubmit
 
@@ -21,13 +20,7 @@ ROOT = Path(kcsubmit.__file__).parent
 # What a reporter may not import: everything upstream of the result, and the library steps.
 UPSTREAM = ("engine", "profile", "probes", "fixers", "fixing", "packing", "thumbnails", "manifest")
 
-# Cycles known when this test was written, by package (or module); another branch removes the first
-# two (issue 15 items 2-3).  This test found two more, left to their modules' owners: readers imports
-# rarread in a function and rarread imports readers; outdir imports manifest in functions
-# (MANIFEST_NAME, find_manifest) while manifest imports discover, which imports outdir.
-KNOWN_CYCLES = ({"kcsubmit.probes", "kcsubmit.fixers"}, {"kcsubmit.profile", "kcsubmit.rules"},
-                {"kcsubmit.probes.rarread", "kcsubmit.probes.readers"},
-                {"kcsubmit.discover", "kcsubmit.manifest", "kcsubmit.outdir"})
+
 
 
 def module_name(path: Path) -> str:
@@ -124,13 +117,6 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return result
 
 
-def _is_known(component: list[str]) -> bool:
-    """A cycle that is exactly one of the known ones (its modules, or their top-level packages)."""
-    members = set(component)
-    top = {".".join(m.split(".")[:2]) for m in members}
-    return members in KNOWN_CYCLES or top in KNOWN_CYCLES
-
-
 def test_the_graph_is_read():
     edges = graph()
     assert "kcsubmit.reporters.json" in edges and "kcsubmit.models" in edges["kcsubmit.reporters.json"]
@@ -156,15 +142,6 @@ def test_version_is_a_leaf():
     assert graph()["kcsubmit.version"] == set()
 
 
-def test_no_unknown_cycle():
-    """A cycle other than the two known ones fails now."""
-    found = cycles(graph())
-    assert [c for c in found if not _is_known(c)] == []
-
-
-@pytest.mark.xfail(strict=False, reason="known cycles probes <-> fixers (find_soffice) and profile <-> rules, removed on "
-                   "another branch (issue 15 items 2-3); probes.rarread <-> probes.readers and outdir -> manifest "
-                   "-> discover -> outdir left open (see KNOWN_CYCLES)")
 def test_no_cycle():
     found = cycles(graph())
     assert found == [], "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)

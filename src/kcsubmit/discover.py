@@ -8,12 +8,34 @@ that the checker reports it as broken instead of skipping it.
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from .errors import UsageError
+
+MANIFEST_NAME = "kcsubmit.toml"
+MARKER = ".kcsubmit-output"  # fix and pack leave it in their output folder; folder walks skip such folders
+
+
+def find_manifest(path: Path) -> Path | None:
+    """The manifest a path stands for: the file itself, or kcsubmit.toml in a folder."""
+    if path.is_file() and path.name == MANIFEST_NAME:
+        return path
+    if path.is_dir() and (path / MANIFEST_NAME).is_file():
+        return path / MANIFEST_NAME
+    return None
+
+
+def is_output(folder: Path) -> bool:
+    """Whether ``folder`` is an output folder of fix or pack (it holds the marker)."""
+    try:
+        return stat.S_ISREG(os.lstat(folder / MARKER).st_mode)
+    except OSError:
+        return False
+
 
 VIDEO_EXTS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".flv", ".wmv", ".ts",
               ".mts", ".m2ts", ".3gp", ".mpg", ".mpeg", ".vob"}
@@ -183,10 +205,9 @@ def _walk(folder: Path) -> list[tuple[Path, str | None]]:
     with the reason (``too deep``, ``unreadable folder``), which the report lists as skipped.
 
     Symlinked folders are not followed; hidden folders, ``__MACOSX`` and kcsubmit's own output
-    folders (:func:`kcsubmit.outdir.is_output`: ``fixed``, ``dist``, ``*-修复后``) are left out.
+    folders (:func:`is_output`: ``fixed``, ``dist``, ``*-修复后``) are left out.
     Iterative (a stack, not recursion), so depth costs no Python frames.
     """
-    from .outdir import is_output
 
     found: list[tuple[Path, str | None]] = []
     stack: list[tuple[Path, int]] = [(folder, 0)]

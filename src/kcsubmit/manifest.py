@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from . import tomlcheck
-from .discover import Target
+from .discover import MANIFEST_NAME, Target, find_manifest  # noqa: F401 - find_manifest: re-exported
 from .errors import UsageError
 from .filenames import DEFAULT_TEMPLATE, template_problem
 from .names import canonical
 
-MANIFEST_NAME = "kcsubmit.toml"
 DEFAULT_NAME = DEFAULT_TEMPLATE
 TOP_KEYS = {"studio", "rules", "themes", "case", "pack"}
 CASE_KEYS = {"document", "images"}
@@ -67,15 +66,6 @@ class Submission:
             "missing": list(self.missing),
             "name_template": self.name_template,
         }
-
-
-def find_manifest(path: Path) -> Path | None:
-    """The manifest a path stands for: the file itself, or kcsubmit.toml in a folder."""
-    if path.is_file() and path.name == MANIFEST_NAME:
-        return path
-    if path.is_dir() and (path / MANIFEST_NAME).is_file():
-        return path / MANIFEST_NAME
-    return None
 
 
 def load(path: Path) -> Submission:

@@ -217,3 +217,24 @@ class PackReport:
 
     def exit_code(self) -> int:
         return 0 if self.ok else 1
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated rules profile (loaded and checked by :mod:`kcsubmit.profile`).  Sections are read-only mappings."""
+
+    name: str
+    title: str
+    deadline: Any
+    themes: tuple[str, ...]
+    video: Mapping[str, Any]
+    case: Mapping[str, Any]
+    archive: Mapping[str, Any]
+    severity: Mapping[str, str]
+    source: str
+    theme_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def aspect(self) -> float:
+        w, h = (int(x) for x in self.video["aspect"].split(":"))
+        return w / h

@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
+from .discover import MANIFEST_NAME, MARKER, find_manifest
 from .errors import KcsubmitError, UsageError
 
 
@@ -57,7 +57,6 @@ def ensure_writable(folder: Path, *, create: bool) -> None:
 # with os.replace, which replaces a link planted there instead of following it.
 
 PART = ".kcsubmit-part"  # the end of every temporary name (hidden: it starts with ".")
-MARKER = ".kcsubmit-output"  # fix and pack leave it in their output folder; folder walks skip such folders
 
 
 def _umask() -> int:
@@ -117,14 +116,6 @@ def mark(folder: Path) -> None:
         os.close(os.open(folder / MARKER, flags, 0o666))
 
 
-def is_output(folder: Path) -> bool:
-    """Whether ``folder`` is an output folder of fix or pack (it holds the marker)."""
-    try:
-        return stat.S_ISREG(os.lstat(folder / MARKER).st_mode)
-    except OSError:
-        return False
-
-
 # --------------------------------------------------------------------------- overlap
 
 
@@ -135,8 +126,6 @@ def refuse_overlap(out: Path, inputs: Iterable[str | Path]) -> None:
     a file when ``out`` holds it.  Outputs written into an input would be read as inputs by the
     next run, and an input folder inside ``out`` could be overwritten by an output.
     """
-    from .manifest import MANIFEST_NAME  # (manifest writes through this module)
-
     target = Path(os.path.abspath(out)).resolve()
     for raw in inputs:
         path = Path(raw)
@@ -152,8 +141,6 @@ def refuse_overlap(out: Path, inputs: Iterable[str | Path]) -> None:
 
 def refuse_own_input(output: Path, inputs: Iterable[str | Path]) -> None:
     """``check -o FILE``: one line (exit 2) when FILE is one of the files checked or the manifest read."""
-    from .manifest import find_manifest
-
     if not output.exists():
         return
     for raw in inputs:

@@ -8,14 +8,14 @@ typo in next year's profile cannot silently fall back to this year's value.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from . import tomlcheck
 from .errors import UsageError
-from .rules import RULES  # the rules import Profile only for annotations: no cycle
+from .models import Profile
+from .rules import RULES  # the rules read models.Profile: no cycle
 
 SEVERITY_LEVELS = ("error", "warning", "info", "off")
 
@@ -84,27 +84,6 @@ SCHEMA: dict[str, dict[str, Callable[[Any], str | None]]] = {
         "max_ratio": _number, "max_entries": _int(1),
     },
 }
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A validated rules profile.  Sections are read-only mappings."""
-
-    name: str
-    title: str
-    deadline: Any
-    themes: tuple[str, ...]
-    video: Mapping[str, Any]
-    case: Mapping[str, Any]
-    archive: Mapping[str, Any]
-    severity: Mapping[str, str]
-    source: str
-    theme_aliases: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def aspect(self) -> float:
-        w, h = (int(x) for x in self.video["aspect"].split(":"))
-        return w / h
 
 
 def load(spec: str | Path = "2023") -> Profile:

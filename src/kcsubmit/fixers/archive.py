@@ -18,7 +18,7 @@ from .. import engine
 from ..errors import KcsubmitError
 from ..models import FileResult
 from ..probes import readers
-from ..probes.archive import is_junk, unsafe_reason
+from ..probes.archive import is_junk, open_reader, unsafe_reason
 from ..profile import Profile
 from ..rules.base import to_fix
 from ..zipwrite import write_zip
@@ -33,7 +33,7 @@ def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: 
     fmt = result.facts.get("format") or "zip"
     details: list[str] = [] if fmt == "zip" else [f"{fmt} → zip"]
     try:
-        reader = readers.open_reader(src, fmt)
+        reader = open_reader(src, fmt)
     except readers.HeadersEncrypted:
         raise KcsubmitError("cannot repack: even the names in the archive need its password") from None
     except Exception as exc:  # noqa: BLE001 - damaged (A008): nothing to repack from

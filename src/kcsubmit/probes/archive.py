@@ -32,6 +32,21 @@ def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
     return probe(path, fmt, profile.archive, profile.themes)
 
 
+def open_reader(path: Path, fmt: str) -> readers.Reader:
+    """The reader for a format found by content; raises on an archive it cannot open."""
+    if fmt == "zip":
+        return readers.ZipReader(path)
+    if fmt == "rar":
+        from .rarread import RarReader  # rarfile: only when a RAR is met
+
+        return RarReader(path)
+    if fmt == "7z":
+        return readers.SevenZipReader(path)
+    if fmt in ("tar", "gzip", "bzip2", "xz"):
+        return readers.TarReader(path, fmt)
+    raise ValueError(f"no reader for {fmt}")
+
+
 def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: tuple[str, ...] = ()) -> dict[str, Any]:
     """Measure an archive once; never raises for a broken one."""
     path = Path(path)
@@ -55,7 +70,7 @@ def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: 
     if facts["format"] == "unknown" or facts["size_bytes"] == 0:
         return facts
     try:
-        reader = readers.open_reader(path, facts["format"])
+        reader = open_reader(path, facts["format"])
     except readers.VolumeError:
         facts.update(volume=path.name, entries=0)
         return facts

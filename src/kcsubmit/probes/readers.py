@@ -295,21 +295,6 @@ class TarReader(Reader):
         self.tar.close()
 
 
-def open_reader(path: Path, fmt: str) -> Reader:
-    """The reader for a format found by content; raises on an archive it cannot open."""
-    if fmt == "zip":
-        return ZipReader(path)
-    if fmt == "rar":
-        from .rarread import RarReader
-
-        return RarReader(path)
-    if fmt == "7z":
-        return SevenZipReader(path)
-    if fmt in ("tar", "gzip", "bzip2", "xz"):
-        return TarReader(path, fmt)
-    raise ValueError(f"no reader for {fmt}")
-
-
 def scan_local_headers(path: Path, limit: int = 1 << 30) -> Iterator[int]:
     """Offsets of zip local file headers, for telling what a damaged zip still holds."""
     with open(path, "rb") as f:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from ..models import Severity
 
 if TYPE_CHECKING:
-    from ..profile import Profile
+    from ..models import Profile
 
 Check = Callable[[Mapping[str, Any], "Profile"], Iterable["Violation"]]
 

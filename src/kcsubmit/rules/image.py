@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .base import Violation, rule
 
-if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
-    from ..profile import Profile
+if TYPE_CHECKING:  # for annotations only
+    from ..models import Profile
 
 Facts = Mapping[str, Any]
 

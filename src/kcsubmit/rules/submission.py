@@ -14,8 +14,8 @@ from ..filenames import CASE_THEME, DEFAULT_TEMPLATE, fill, name_problem
 from ..names import canonical, invisible
 from .base import Violation, rule
 
-if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
-    from ..profile import Profile
+if TYPE_CHECKING:  # for annotations only
+    from ..models import Profile
 
 Facts = Mapping[str, Any]
 

@@ -13,8 +13,8 @@ from ..units import Bytes, Seconds
 from ..zipwrite import ZIP_OVERHEAD
 from .base import Violation, rule
 
-if TYPE_CHECKING:  # for annotations only: profile.py imports the rules, not the other way
-    from ..profile import Profile
+if TYPE_CHECKING:  # for annotations only
+    from ..models import Profile
 
 Facts = Mapping[str, Any]
 

@@ -42,7 +42,7 @@ def test_ids_and_names_are_well_formed():
 
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_every_rule_has_every_text(lang):
-    texts = i18n.catalogue(lang)
+    texts = i18n.texts(lang)
     for rule_id in RULES:
         entry = texts.get(rule_id)
         assert entry, f"{lang}: no texts for {rule_id}"
@@ -51,7 +51,7 @@ def test_every_rule_has_every_text(lang):
 
 
 def test_languages_in_step():
-    zh, en = i18n.catalogue("zh"), i18n.catalogue("en")
+    zh, en = i18n.texts("zh"), i18n.texts("en")
     assert set(zh) == set(en)
     for section in zh:
         assert set(zh[section]) == set(en[section]), section
@@ -66,7 +66,7 @@ def test_variants_used_by_checks_have_messages():
         rule_id = block[1:5]
         for variant in re.findall(r'variant="(\w+)"', block):
             for lang in i18n.LANGS:
-                assert f"message_{variant}" in i18n.catalogue(lang)[rule_id], (rule_id, variant, lang)
+                assert f"message_{variant}" in i18n.texts(lang)[rule_id], (rule_id, variant, lang)
 
 
 def test_readme_rule_table_is_current():

@@ -13,7 +13,7 @@ from rarwriter import write_rar
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
-from kcsubmit.fixing import fix
+from kcsubmit.repair import fix
 from kcsubmit.fixers import FixOptions
 
 SHORT = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), "<short>")

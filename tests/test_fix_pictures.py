@@ -20,7 +20,7 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
-from kcsubmit.engine import check, evaluate
+from kcsubmit.engine import apply_rules, check
 from kcsubmit import soffice
 from kcsubmit.errors import ToolMissing
 from kcsubmit.fixers import FixOptions, Outcome, document, image
@@ -43,7 +43,7 @@ def encode(picture: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
 
 def rules_of(data: bytes) -> set[str]:
     facts = image_probe.probe("fixed.jpg", data=data, loose=True)
-    return {f.rule for f in evaluate("image", facts, PROFILE)[0]}
+    return {f.rule for f in apply_rules("image", facts, PROFILE)[0]}
 
 
 def opened(data: bytes) -> Image.Image:

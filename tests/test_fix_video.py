@@ -17,7 +17,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
-from kcsubmit.fixing import fix
+from kcsubmit.repair import fix
 from kcsubmit.fixers import FixOptions
 
 # A 3-second clip is compliant under this profile (2–5 s).

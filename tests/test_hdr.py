@@ -24,7 +24,7 @@ from PIL import Image
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.fixers import FixOptions
-from kcsubmit.fixing import fix
+from kcsubmit.repair import fix
 
 # One-second clips are compliant in length under this profile.
 BRIEF = profile_mod.parse(profile_text(min_duration_s=0.1, max_duration_s=5), "<brief>")

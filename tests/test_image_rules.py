@@ -13,7 +13,7 @@ import docgen
 import pytest
 from PIL import Image, ImageFile
 
-from kcsubmit.engine import evaluate
+from kcsubmit.engine import apply_rules
 from kcsubmit.i18n import finding_message, finding_next
 from kcsubmit.probes import image as image_probe
 from kcsubmit.profile import load
@@ -94,7 +94,7 @@ CASES = [
 
 
 def found(facts: dict[str, Any]) -> set[str]:
-    findings, _ = evaluate("image", facts, PROFILE)
+    findings, _ = apply_rules("image", facts, PROFILE)
     return {f.rule + (f":{f.variant}" if f.variant else "") for f in findings}
 
 
@@ -141,7 +141,7 @@ def test_no_decoder_is_not_damage():
     facts = embedded("b.emf", {"raw": EMF_HEAD})
     assert facts["format"] == "EMF" and facts["width"] is None
     assert not facts["decoded"] and facts["decode_error"] is None
-    finding, = evaluate("image", facts, PROFILE)[0]
+    finding, = apply_rules("image", facts, PROFILE)[0]
     assert (finding.actual, finding.expected, finding.fixable) == ("EMF", "JPEG", False)
 
 
@@ -149,7 +149,7 @@ def test_heic_on_a_broken_pillow_heif_names_the_package(tmp_path, monkeypatch):
     monkeypatch.setattr(image_probe, "_heif", False)  # as if pillow-heif failed to load
     facts = loose(tmp_path, "iphone.heic", {"raw": docgen.heic((800, 600))})
     assert facts["format"] == "HEIC" and facts["decode_error"] is None and not facts["decoded"]
-    finding, = evaluate("image", facts, PROFILE)[0]
+    finding, = apply_rules("image", facts, PROFILE)[0]
     assert (finding.rule, finding.variant, finding.fixable) == ("I001", "heic", False)
     assert "pillow-heif" in finding_next(finding, "en")
 
@@ -166,7 +166,7 @@ def test_heic_is_measured_as_displayed(tmp_path, stored, orientation, shown, exp
     facts = loose(tmp_path, "IMG_0001.HEIC", {"raw": data})
     assert facts["format"] == "HEIC" and facts["decoded"] and facts["decode_error"] is None
     assert (facts["display_width"], facts["display_height"]) == shown
-    findings = {f.rule: f for f in evaluate("image", facts, PROFILE)[0]}
+    findings = {f.rule: f for f in apply_rules("image", facts, PROFILE)[0]}
     assert set(findings) == expected and all(f.fixable for f in findings.values())
     assert findings["I001"].actual == "HEIC"
     if "I002" in findings:
@@ -176,20 +176,20 @@ def test_heic_is_measured_as_displayed(tmp_path, stored, orientation, shown, exp
 def test_truncated_picture_reports_its_header(tmp_path):
     facts = loose(tmp_path, "IMG_2001.jpg", {"size": (1512, 2688), "cut": 0.3})
     assert (facts["display_width"], facts["display_height"], facts["decoded"]) == (1512, 2688, False)
-    findings = {f.rule: f for f in evaluate("image", facts, PROFILE)[0]}
+    findings = {f.rule: f for f in apply_rules("image", facts, PROFILE)[0]}
     assert findings["I002"].actual == "1512x2688" and not findings["I002"].fixable
     assert not findings["I003"].fixable
-    png = {f.rule: f for f in evaluate("image", loose(tmp_path, "a.png", {"fmt": "PNG", "cut": 0.5}), PROFILE)[0]}
+    png = {f.rule: f for f in apply_rules("image", loose(tmp_path, "a.png", {"fmt": "PNG", "cut": 0.5}), PROFILE)[0]}
     assert (png["I001"].actual, png["I001"].fixable) == ("PNG", False)
     assert "I003" in finding_message(png["I001"], "en")
 
 
 def test_findings_carry_language_neutral_values(tmp_path):
-    png = {f.rule: f for f in evaluate("image", loose(tmp_path, "a.jpg", {"fmt": "PNG"}), PROFILE)[0]}
+    png = {f.rule: f for f in apply_rules("image", loose(tmp_path, "a.jpg", {"fmt": "PNG"}), PROFILE)[0]}
     assert (png["I001"].actual, png["I001"].expected, png["I001"].fixable) == ("PNG", "JPEG", True)
-    big = evaluate("image", loose(tmp_path, "b.jpg", {"size": (4032, 3024)}), PROFILE)[0][0]
+    big = apply_rules("image", loose(tmp_path, "b.jpg", {"size": (4032, 3024)}), PROFILE)[0][0]
     assert (big.actual, big.expected) == ("4032x3024", "640x480")
-    cut = evaluate("image", loose(tmp_path, "c.jpg", {"cut": 0.5}), PROFILE)[0][0]
+    cut = apply_rules("image", loose(tmp_path, "c.jpg", {"cut": 0.5}), PROFILE)[0][0]
     assert (cut.rule, cut.actual, cut.fixable) == ("I003", "truncated", False)
     assert image_probe.probe(tmp_path / "c.jpg")["decode_error"].startswith("truncated: ")
 
@@ -219,6 +219,6 @@ def test_messages_render_every_placeholder(tmp_path, lang):
     for name, options, _ in CASES:
         every += [loose(tmp_path, name, options), embedded(name, options)]
     for facts in every:
-        for finding in evaluate("image", facts, PROFILE)[0]:
+        for finding in apply_rules("image", facts, PROFILE)[0]:
             for text in (finding_message(finding, lang), finding_next(finding, lang)):
                 assert text and "?" not in text and "{" not in text, (facts["name"], finding.rule, text)

@@ -58,7 +58,7 @@ def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path 
     Returns a :class:`~kcsubmit.models.FixReport`: per file the action, the output and the findings
     before and after.
     """
-    from .fixing import fix as _fix
+    from .repair import fix as _fix
     from .fixers import FixOptions
 
     return _fix(paths, out_dir, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder))

@@ -139,7 +139,7 @@ def fix_command(
 
     Example:  kcsubmit fix 视频/ -o 修复后 --fit blur
     """
-    from . import fixing
+    from . import repair
     from .fixers import ENCODERS, FITS, FixOptions
     from .reporters import Options, get_fix
 
@@ -147,7 +147,7 @@ def fix_command(
     language = _lang(lang)
     targets = [str(p) for p in paths] if paths else ["."]
     with FixProgress() as (on_file, on_fraction):
-        result = fixing.fix(targets, output, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder,
+        result = repair.fix(targets, output, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder,
                                                                             progress=on_fraction), on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
@@ -331,11 +331,11 @@ def _emit(render, report, options, output: Optional[Path], inputs) -> None:  # t
 
 def _refuse_unsafe_studio(studio: str, themes: List[str], profile, lang: str) -> None:  # type: ignore[no-untyped-def]
     """``init --studio``: a name that would make an unsafe archive name (S006) is one line."""
-    from .engine import evaluate
+    from .engine import apply_rules
     from .i18n import finding_message
 
     facts = {"source": "manifest", "studio": studio, "themes": [[t, ""] for t in themes]}
-    for finding in evaluate("submission", facts, profile)[0]:
+    for finding in apply_rules("submission", facts, profile)[0]:
         if finding.rule == "S006":
             problem = finding_message(finding, lang)
             raise UsageError(problem, key="unsafe_studio", problem=problem)

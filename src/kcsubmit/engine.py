@@ -71,7 +71,7 @@ def check(
         facts = {**submission.facts(), "for_pack": for_pack}
         if studio and studio.strip():
             facts["studio"] = studio.strip()
-        whole = tuple(evaluate("submission", facts, profile)[0])
+        whole = tuple(apply_rules("submission", facts, profile)[0])
     checked = submission.manifest if submission is not None else None
     return Report(rules=profile.name, files=results, submission=whole, skipped=skipped,
                   profile=ProfileInfo(profile.name, profile.title, profile.source),
@@ -83,7 +83,7 @@ Work = tuple[discover.Target, Profile, "str | None"]
 
 def _one(work: Work) -> list[FileResult]:
     target, profile, theme = work
-    return inspect(target, profile, measure(target.detected.kind), theme)
+    return check_file(target, profile, measure(target.detected.kind), theme)
 
 
 def _run(work: list[Work], jobs: int, on_file: Callable[[FileResult], None]) -> list[list[FileResult]]:
@@ -162,11 +162,11 @@ def find_submission(paths: list[str]) -> manifest.Submission | None:
     return manifest.load(found) if found is not None else None
 
 
-def profile_for(submission: manifest.Submission | None, rules: str | Path | Profile | None) -> Profile:
+def profile_for(submission: manifest.Submission | None, spec: str | Path | Profile | None) -> Profile:
     """The profile asked for, else the manifest's, else 2023."""
-    if isinstance(rules, Profile):
-        return rules
-    return load(rules or _manifest_rules(submission) or "2023")
+    if isinstance(spec, Profile):
+        return spec
+    return load(spec or _manifest_rules(submission) or "2023")
 
 
 def _manifest_rules(submission: manifest.Submission | None) -> str | None:
@@ -178,37 +178,37 @@ def _manifest_rules(submission: manifest.Submission | None) -> str | None:
     return rules
 
 
-def inspect(target: discover.Target, profile: Profile, probe: Probe,
-            theme: str | None = None) -> list[FileResult]:
+def check_file(target: discover.Target, profile: Profile, probe: Probe,
+               theme: str | None = None) -> list[FileResult]:
     """Probe one file once and judge it (and what it holds) by every active rule."""
     kind = target.detected.kind
     facts = probe(target.path, target.detected.format, profile)
     facts.setdefault("format", target.detected.format)
-    return expand(target.display, kind, facts, profile, theme or theme_of(target.path, profile))
+    return judge_tree(target.display, kind, facts, profile, theme or theme_of(target.path, profile))
 
 
-def expand(path: str, kind: str, facts: dict[str, Any], profile: Profile, theme: str | None = None,
-           inside: bool = False) -> list[FileResult]:
+def judge_tree(path: str, kind: str, facts: dict[str, Any], profile: Profile, theme: str | None = None,
+               inside: bool = False) -> list[FileResult]:
     """A file's result, then those of the files inside it (an archive's document's pictures too)."""
     children = facts.pop(CHILDREN, [])
-    results = [judge(path, kind, facts, profile, theme, location=path if inside else None)]
+    results = [file_result(path, kind, facts, profile, theme, location=path if inside else None)]
     for inner, child_kind, child_facts in children:
         child = f"{path}!{inner}"
-        results += expand(child, child_kind, child_facts, profile, theme_of(Path(inner), profile), inside=True)
+        results += judge_tree(child, child_kind, child_facts, profile, theme_of(Path(inner), profile), inside=True)
     return results
 
 
-def judge(path: str, kind: str, facts: dict[str, Any], profile: Profile,
-          theme: str | None = None, location: str | None = None) -> FileResult:
+def file_result(path: str, kind: str, facts: dict[str, Any], profile: Profile,
+                theme: str | None = None, location: str | None = None) -> FileResult:
     """The FileResult of measured facts; ``location`` marks findings of a file inside another."""
-    findings, checked = evaluate(kind, facts, profile)
+    findings, checked = apply_rules(kind, facts, profile)
     if location is not None:
         findings = [f if f.location else replace(f, location=location) for f in findings]
     return FileResult(path=path, kind=kind, facts=facts, findings=tuple(findings),
                       theme=theme, rules_checked=tuple(checked))
 
 
-def evaluate(kind: str, facts: Mapping[str, Any], profile: Profile) -> tuple[list[Finding], list[str]]:
+def apply_rules(kind: str, facts: Mapping[str, Any], profile: Profile) -> tuple[list[Finding], list[str]]:
     """Run the rules of ``kind`` on ``facts``; a gate rule that fires stops the rest."""
     findings: list[Finding] = []
     checked: list[str] = []
@@ -251,4 +251,4 @@ def theme_of(path: Path, profile: Profile) -> str | None:
     return None
 
 
-__all__ = ["check", "inspect", "evaluate", "RULES"]
+__all__ = ["check", "check_file", "apply_rules", "RULES"]

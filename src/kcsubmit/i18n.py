@@ -47,7 +47,7 @@ def _lang_of(value: str) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def catalogue(lang: str) -> Mapping[str, Mapping[str, str]]:
+def texts(lang: str) -> Mapping[str, Mapping[str, str]]:
     """The locale file of ``lang`` as ``{section: {key: text}}``."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
@@ -82,26 +82,26 @@ def fill(template: str, lang: str, values: Mapping[str, Any]) -> str:
 
 def ui(key: str, lang: str, **values: Any) -> str:
     """A command-line phrase from the ``[ui]`` table."""
-    return fill(catalogue(lang)["ui"][key], lang, values)
+    return fill(texts(lang)["ui"][key], lang, values)
 
 
 def rule_text(rule_id: str, key: str, lang: str, values: Mapping[str, Any] | None = None) -> str:
     """One text of a rule (``title``, ``next``, ``what``…), filled with ``values``."""
-    entry = catalogue(lang).get(rule_id, {})
+    entry = texts(lang).get(rule_id, {})
     template = entry.get(key) or ""
     return fill(template, lang, values or {})
 
 
 def finding_message(finding: Finding, lang: str) -> str:
     """The one-line problem statement of a finding."""
-    entry = catalogue(lang).get(finding.rule, {})
+    entry = texts(lang).get(finding.rule, {})
     template = entry.get(f"message_{finding.variant}") if finding.variant else None
     return fill(template or entry.get("message", finding.rule), lang, finding.values)
 
 
 def finding_next(finding: Finding, lang: str) -> str:
     """The teacher's next step for a finding (``next_<variant>`` when the locale has one)."""
-    entry = catalogue(lang).get(finding.rule, {})
+    entry = texts(lang).get(finding.rule, {})
     template = entry.get(f"next_{finding.variant}") if finding.variant else None
     return fill(template or entry.get("next", ""), lang, finding.values)
 

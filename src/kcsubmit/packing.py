@@ -18,7 +18,7 @@ from pathlib import Path
 from . import engine, manifest
 from .errors import KcsubmitError, UsageError
 from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
-from .fixing import fix as run_fix
+from .repair import fix as run_fix
 from .fixers import FixOptions
 from .models import Finding, Packed, PackReport, Planned, Severity
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap

@@ -36,12 +36,11 @@ from PIL import Image, ImageFilter, ImageOps
 
 from .models import FileResult, Report, Thumb
 from .profile import Profile
+from .rules.base import fix_steps
 
 BOX = 240  # a thumbnail fits inside BOX x BOX pixels
 QUALITY = 70
 FRAME_AT = (0.10, 0.50, 0.90)  # of the duration
-PICTURE_FIX_RULES = {"I001", "I002", "I004", "I005"}
-VIDEO_FIX_RULES = {"V003", "V004"}
 MAX_PICTURE_BYTES = 64 << 20  # larger "pictures" are not decoded for a thumbnail
 # Memory: a 9400x9400 PNG is 260 KB on disk and 350 MB decoded.  A JPEG decodes at 1/8 scale
 # (draft); any other picture is decoded whole, then reduced at once, one large one at a time
@@ -71,12 +70,12 @@ def strip(result: FileResult, profile: Profile, fit: str = "pad") -> list[Thumb]
     """The thumbnails of one file of the report (never raises)."""
     try:
         if result.kind == "video":
-            rules = {f.rule for f in result.findings if f.fixable}
-            return video_strip(result.path, result.facts, profile, fix_preview=bool(rules & VIDEO_FIX_RULES), fit=fit)
+            steps = fix_steps(f.rule for f in result.findings if f.fixable)
+            return video_strip(result.path, result.facts, profile, fix_preview="video.transcode" in steps, fit=fit)
         if result.kind == "image":
-            rules = {f.rule for f in result.findings if f.fixable}
+            steps = fix_steps(f.rule for f in result.findings if f.fixable)
             return picture_strip(result.path, result.facts, profile,
-                                 fix_preview=bool(rules & PICTURE_FIX_RULES), fit=fit)
+                                 fix_preview="image.convert" in steps, fit=fit)
     except Exception:  # noqa: BLE001 - a thumbnail must never break the report
         return [placeholder(result.kind)]
     return [placeholder(result.kind, role="icon")]  # documents, archives: nothing to look at

@@ -55,15 +55,15 @@ class Plan:
     details: list[str] = field(default_factory=list)
 
 
-def plan(src: Path, facts: Mapping[str, Any], rules: set[str], profile: Profile,
+def plan(src: Path, facts: Mapping[str, Any], rule_ids: set[str], profile: Profile,
          options: FixOptions, encoder: str, video_bitrate: int | None = None) -> Plan:
-    """The ffmpeg arguments (all but the output) that repair ``rules`` of the video at ``src``
+    """The ffmpeg arguments (all but the output) that repair ``rule_ids`` of the video at ``src``
     (the rules whose fix may run with ``options``: :func:`kcsubmit.rules.base.to_fix`)."""
     video = profile.video
     duration = float(facts.get("duration_s") or 0)
-    trim = options.trim and any(RULES[r].fix_option == "--trim" for r in rules if r in RULES)
+    trim = options.trim and any(RULES[r].fix_option == "--trim" for r in rule_ids if r in RULES)
     out_duration = min(duration, video["max_duration_s"]) if trim else duration
-    picture = "video.transcode" in fix_steps(rules, options)
+    picture = "video.transcode" in fix_steps(rule_ids, options)
     audio_bad = facts.get("audio_codec") not in (None, *video["audio_codecs"])
     p = Plan(args=["-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-dn", "-sn", "-map_metadata", "-1"])
     if trim:
@@ -74,7 +74,7 @@ def plan(src: Path, facts: Mapping[str, Any], rules: set[str], profile: Profile,
             raise Unfixable(f"{src.name}: {facts.get('hdr_format')} has no picture a player without Dolby "
                             "Vision can show; export it as SDR (HDR off) from the phone or the editor")
         p.action = "transcoded"
-        p.args += ["-vf", _filters(facts, rules, profile, options.fit, out_duration if trim else None, p.details)]
+        p.args += ["-vf", _filters(facts, rule_ids, profile, options.fit, out_duration if trim else None, p.details)]
         p.args += _video_codec(encoder, _video_rate(facts, profile, out_duration, video_bitrate))
         p.args += ["-r", _rate(facts.get("frame_rate"), profile), "-fps_mode", "cfr"]
         p.details.append(f"H.264 ({encoder})")
@@ -99,11 +99,11 @@ def _mp4(target: Path) -> list[str]:
     return ["-movflags", "+faststart", "-f", "mp4", str(target)]
 
 
-def _filters(facts: Mapping[str, Any], rules: set[str], profile: Profile, fit: str,
+def _filters(facts: Mapping[str, Any], rule_ids: set[str], profile: Profile, fit: str,
              trim_at: float | None, details: list[str]) -> str:
     w, h = profile.video["width"], profile.video["height"]
     steps = []
-    if "V007" in rules:
+    if "V007" in rule_ids:
         steps.append("bwdif=mode=send_frame")
         details.append(f"deinterlace ({facts.get('scan_type')})")
     steps.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")  # square pixels first
@@ -163,9 +163,9 @@ def _video_codec(encoder: str, cap: int) -> list[str]:
 def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: FixOptions) -> Outcome:
     """Repair the video at ``src`` into ``target`` (MP4) in one ffmpeg run; retry once if too big."""
     facts = result.facts
-    rules = to_fix(result.findings, options)
-    encoder = ffmpeg.choose_encoder(options.encoder) if "video.transcode" in fix_steps(rules) else "libx264"
-    first = plan(src, facts, rules, profile, options, encoder)
+    rule_ids = to_fix(result.findings, options)
+    encoder = ffmpeg.choose_encoder(options.encoder) if "video.transcode" in fix_steps(rule_ids) else "libx264"
+    first = plan(src, facts, rule_ids, profile, options, encoder)
     duration = float(facts.get("duration_s") or 0) or None
     ffmpeg.run(first.args + _mp4(target), duration, options.progress)
     limit = profile.archive["max_bytes"]
@@ -173,7 +173,7 @@ def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: 
     if size + ZIP_OVERHEAD >= limit and duration:
         # Missed the limit: two passes at an average bitrate below what would have fitted.
         rate = int((limit * SAFETY * 8 / duration - AUDIO_BITRATE) * 0.9)
-        again = plan(src, facts, rules | {"V012"}, profile, options, "libx264", video_bitrate=rate)
+        again = plan(src, facts, rule_ids | {"V012"}, profile, options, "libx264", video_bitrate=rate)
         args = _average_bitrate(again.args, rate)
         with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch:
             log = str(Path(scratch) / "x264")

@@ -37,12 +37,12 @@ def ensure(name: str, **options: object) -> Path:
 
 def by_hand(portrait: Path, target: Path) -> tuple[list[str], str]:
     """The ffmpeg command ``kcsubmit fix --encoder libx264`` runs on ``portrait``, and its preset option."""
-    import videogen
-
     from kcsubmit.engine import check
     from kcsubmit.fixers import FixOptions
     from kcsubmit.fixers import video as video_fixer
     from kcsubmit.profile import load
+
+    import videogen
 
     profile = load("2023")
     result = check([portrait], rules=profile).files[0]

@@ -25,8 +25,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fix  # noqa: E402
 import pack  # noqa: E402
 import soak  # noqa: E402
-from common import (FINDINGS, HEAD, OUT, PYCACHE, ROOT, Aim, Case, Section, Timing, kcsubmit_exe,  # noqa: E402
-                    md_table, measure_section, misses, rows, scratch_dir, shown, text_table)
+
+from common import (  # noqa: E402
+    FINDINGS,
+    HEAD,
+    OUT,
+    PYCACHE,
+    ROOT,
+    Aim,
+    Case,
+    Section,
+    Timing,
+    kcsubmit_exe,
+    md_table,
+    measure_section,
+    misses,
+    rows,
+    scratch_dir,
+    shown,
+    text_table,
+)
 
 try:
     import videogen  # fixtures/videogen.py; needs imageio-ffmpeg, a kcsubmit dependency
@@ -118,8 +136,9 @@ def ensure_big_docx() -> Path:
         return path
     import io
 
-    import docgen  # fixtures/docgen.py: python-docx and Pillow
     from PIL import Image
+
+    import docgen  # fixtures/docgen.py: python-docx and Pillow
 
     print(f"making {path.name} ...", flush=True)
     photos = []

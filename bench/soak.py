@@ -29,9 +29,9 @@ import struct
 import sys
 import termios
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import FINDINGS, OUT, ROOT, child_env, kcsubmit_exe, md_table, text_table  # noqa: E402

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "fixtures"))
 
-import videogen  # noqa: E402
-
 from kcsubmit import profile as profile_mod  # noqa: E402
 from kcsubmit.engine import check  # noqa: E402
+
+import videogen  # noqa: E402
 
 BUILTIN = (ROOT / "src" / "kcsubmit" / "profiles" / "2023.toml").read_text(encoding="utf-8")
 

@@ -6,11 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import profile_text
 
 import kcsubmit
 from kcsubmit import profile as profile_mod
 from kcsubmit.errors import KcsubmitError
+
+from conftest import profile_text
 
 SHORT = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), "<short>")
 

@@ -14,20 +14,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import archivegen as ag
-import docgen
 import jsonschema
 import pytest
-from conftest import profile_text
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.i18n import finding_message
 from kcsubmit.models import FileResult
+
+import archivegen as ag
+import docgen
+from conftest import profile_text
 
 try:
     import rarwriter

@@ -16,18 +16,20 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import archivegen as ag
 import pytest
-from conftest import profile_text
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.i18n import finding_message, finding_next
 from kcsubmit.models import FileResult
 from kcsubmit.probes import rartool, zipwalk
+
+import archivegen as ag
+from conftest import profile_text
 
 DATA = Path(__file__).parent / "data" / "rar"
 PROFILE = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), source="<test>")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import profile_text
 
 from kcsubmit.rules import RULES
+
+from conftest import profile_text
 
 SCHEMA = json.loads((Path(__file__).parent / "report.schema.json").read_text(encoding="utf-8"))
 

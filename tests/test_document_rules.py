@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import zipfile
 
-import docgen
 import pytest
 
 from kcsubmit.engine import check
 from kcsubmit.profile import load
+
+import docgen
 
 PROFILE = load("2023")
 FIVE = docgen.compliant_pictures(5)

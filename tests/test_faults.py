@@ -22,17 +22,19 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-import docgen
 import jsonschema
 import pytest
-from conftest import profile_text
 
 from kcsubmit import engine, reporters
 from kcsubmit import profile as profile_mod
+
+import docgen
+from conftest import profile_text
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals, rlimits and mounts")
 

@@ -6,15 +6,16 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-import archivegen
 import pytest
-from conftest import profile_text
-from rarwriter import write_rar
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
-from kcsubmit.repair import fix
 from kcsubmit.fixers import FixOptions
+from kcsubmit.repair import fix
+
+import archivegen
+from conftest import profile_text
+from rarwriter import write_rar
 
 SHORT = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), "<short>")
 

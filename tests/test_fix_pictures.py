@@ -11,21 +11,22 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-import docgen
 import docx
 import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
-from kcsubmit.engine import apply_rules, check
 from kcsubmit import soffice
+from kcsubmit.engine import apply_rules, check
 from kcsubmit.errors import ToolMissing
 from kcsubmit.fixers import FixOptions, Outcome, document, image
 from kcsubmit.probes import image as image_probe
 from kcsubmit.profile import load
+
+import docgen
 
 PROFILE = load("2023")
 FIXABLE = {"I001", "I002", "I004", "I005"}

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import videogen
-from conftest import profile_text
 from PIL import Image, ImageChops, ImageStat
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
-from kcsubmit.repair import fix
 from kcsubmit.fixers import FixOptions
+from kcsubmit.repair import fix
+
+import videogen
+from conftest import profile_text
 
 # A 3-second clip is compliant under this profile (2–5 s).
 SHORT = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), "<short>")

@@ -41,14 +41,16 @@ import threading
 import traceback
 import warnings
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+
+import jsonschema
+import pytest
 
 import archivegen as ag
 import docgen
-import jsonschema
-import pytest
 from conftest import profile_text, x264_options_twice
 
 hypothesis = pytest.importorskip("hypothesis")

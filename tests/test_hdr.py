@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import struct
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import colourchart
-import hdrgen
 import pytest
-import videogen
-from conftest import profile_text
 from PIL import Image
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.fixers import FixOptions
 from kcsubmit.repair import fix
+
+import colourchart
+import hdrgen
+import videogen
+from conftest import profile_text
 
 # One-second clips are compliant in length under this profile.
 BRIEF = profile_mod.parse(profile_text(min_duration_s=0.1, max_duration_s=5), "<brief>")

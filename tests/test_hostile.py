@@ -23,12 +23,14 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+
+import pytest
 
 import docgen
-import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS and os.wait4 are POSIX")
 

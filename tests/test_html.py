@@ -11,13 +11,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import profile_text
-from docgen import jpeg, make_docx
 from PIL import Image
 from test_cli import kcsubmit
 
 from kcsubmit import thumbnails
 from kcsubmit.profile import load
+
+from conftest import profile_text
+from docgen import jpeg, make_docx
 
 STRIP = "strip"  # the class of a thumbnail strip (kcsubmit.reporters.html.STRIP_CLASS)
 CHROMIUM_TIMEOUT_S = 60

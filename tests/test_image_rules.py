@@ -9,7 +9,6 @@ import struct
 from pathlib import Path
 from typing import Any
 
-import docgen
 import pytest
 from PIL import Image, ImageFile
 
@@ -18,6 +17,8 @@ from kcsubmit.i18n import finding_message, finding_next
 from kcsubmit.probes import image as image_probe
 from kcsubmit.profile import load
 from kcsubmit.rules import RULES
+
+import docgen
 
 PROFILE = load("2023")
 HEIC_HEAD = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 40

@@ -32,12 +32,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import docgen
 import pytest
 from test_faults import read_only_folder, tmpfs  # noqa: F401 - the fixture, and what it needs
 from test_hostile import MAX_RSS, check_bounded
 
 from kcsubmit.names import CONTROL
+
+import docgen
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="byte file names, rlimits, symlinks")
 

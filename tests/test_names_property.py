@@ -33,8 +33,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import docgen
 import pytest
+
+import docgen
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402

@@ -13,16 +13,17 @@ import time
 import zipfile
 from pathlib import Path
 
-import docgen
 import make_demo
 import pytest
-from conftest import profile_text
 from test_cli import kcsubmit
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.fixers import FixOptions
 from kcsubmit.packing import pack
+
+import docgen
+from conftest import profile_text
 
 SHORT = profile_mod.parse(profile_text(min_duration_s=2, max_duration_s=5), "<short>")
 STUDIO = "示例中学青少年科学工作室"

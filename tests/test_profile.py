@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import profile_text
 
 from kcsubmit import profile
 from kcsubmit.profile import ProfileError
+
+from conftest import profile_text
 
 
 def test_builtin_2023_holds_the_notice():

@@ -11,20 +11,21 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import archivegen as ag
-import docgen
 import pytest
-from conftest import ROOT
 from junitparser import Failure, JUnitXml, Skipped
 
 from kcsubmit.models import FileResult, Finding, Report, Severity
 from kcsubmit.models import Skipped as SkippedFile
-from kcsubmit.reporters import Options
-from kcsubmit.reporters import github, junit
+from kcsubmit.reporters import Options, github, junit
 from kcsubmit.rules import RULES
+
+import archivegen as ag
+import docgen
+from conftest import ROOT
 
 if sys.version_info >= (3, 11):
     import tomllib

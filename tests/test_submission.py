@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 
-import docgen
 import pytest
 from test_cli import assert_one_line_error, kcsubmit
 
 from kcsubmit.engine import check
 from kcsubmit.profile import load
 from kcsubmit.rules.submission import suggest_theme
+
+import docgen
 
 PROFILE = load("2023")
 

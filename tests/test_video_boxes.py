@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-from conftest import rule_ids
 
 from kcsubmit.probes import boxes
 from kcsubmit.probes.video import probe
+
+from conftest import rule_ids
 
 
 def _boxes(data: bytes) -> list[tuple[bytes, int, int]]:

@@ -15,13 +15,15 @@ import os
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-from conftest import x264_options_twice
 
 from kcsubmit.probes import deadline
+
+from conftest import x264_options_twice
 
 fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the hanging MediaInfo runs in a forked child")
 

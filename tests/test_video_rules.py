@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_findings, profile_text, rule_ids
 
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.rules import RULES
+
+from conftest import assert_findings, profile_text, rule_ids
 
 # (file name, make_video options, the rules it must break: exactly these)
 CASES = [

@@ -10,17 +10,18 @@ import struct
 import subprocess
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-import videogen
-from conftest import rule_ids
 
 from kcsubmit.engine import check
 from kcsubmit.i18n import finding_message
 from kcsubmit.probes import boxes
 from kcsubmit.probes.video import probe
+
+import videogen
+from conftest import rule_ids
 
 
 def _find(data: bytes | bytearray, kind: bytes, at: int = 0, end: int | None = None) -> list[int]:

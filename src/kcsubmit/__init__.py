@@ -19,8 +19,9 @@ a missing optional tool.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from .version import __version__
 
@@ -58,8 +59,8 @@ def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path 
     Returns a :class:`~kcsubmit.models.FixReport`: per file the action, the output and the findings
     before and after.
     """
-    from .repair import fix as _fix
     from .fixers import FixOptions
+    from .repair import fix as _fix
 
     return _fix(paths, out_dir, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder))
 

@@ -7,15 +7,14 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
-from typing import Annotated
 
-from .version import __version__
 from .errors import KcsubmitError, UsageError
 from .progress import CheckProgress, FixProgress
 from .reporters import FIX_REPORTERS, PACK_REPORTERS, REPORTERS
+from .version import __version__
 
 app = typer.Typer(
     name="kcsubmit",
@@ -296,7 +295,7 @@ def init(
     typer.echo(show(ui("init_next", language, target=str(folder))))
 
 
-def _choices(*given: tuple[str, str, "tuple[str, ...] | list[str]"]) -> None:
+def _choices(*given: tuple[str, str, tuple[str, ...] | list[str]]) -> None:
     for option, value, choices in given:
         if value not in choices:
             raise UsageError(f"{option} must be one of {', '.join(choices)}", key="bad_choice", option=option,

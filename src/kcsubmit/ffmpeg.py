@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from functools import lru_cache
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache
 
 from .errors import KcsubmitError, ToolMissing
 
@@ -46,7 +46,7 @@ def encoders() -> frozenset[str]:
     return frozenset(line.split()[1] for line in out.splitlines() if line.startswith(" V") and len(line.split()) > 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def encoder_works(name: str) -> bool:
     """A one-second test encode: a hardware encoder is listed even where no such hardware is."""
     if name not in encoders():

@@ -93,7 +93,7 @@ def name_problem(name: str) -> Problem | None:
         return Problem("end", name[-1])
     if name.split(".")[0].strip().upper() in DEVICES:
         return Problem("device", name.split(".")[0])
-    longest = max(len(f"{name}{ext}".encode("utf-8")) for ext in EXTENSIONS)
+    longest = max(len(f"{name}{ext}".encode()) for ext in EXTENSIONS)
     if longest > MAX_BYTES:
         return Problem("long", str(longest))
     return None

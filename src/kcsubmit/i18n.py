@@ -6,9 +6,10 @@ import locale
 import os
 import string
 import sys
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,7 +47,7 @@ def _lang_of(value: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def texts(lang: str) -> Mapping[str, Mapping[str, str]]:
     """The locale file of ``lang`` as ``{section: {key: text}}``."""
     if lang not in LANGS:

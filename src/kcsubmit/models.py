@@ -8,10 +8,11 @@ thumbnails) is put here by the library first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 
 class Severity(str, Enum):

@@ -7,8 +7,9 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO
 
 from .discover import MANIFEST_NAME, MARKER, find_manifest
 from .errors import KcsubmitError, UsageError

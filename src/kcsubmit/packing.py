@@ -18,11 +18,11 @@ from pathlib import Path
 from . import engine, manifest
 from .errors import KcsubmitError, UsageError
 from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
-from .repair import fix as run_fix
 from .fixers import FixOptions
 from .models import Finding, Packed, PackReport, Planned, Severity
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
+from .repair import fix as run_fix
 from .zipwrite import write_zip
 
 DEFAULT_OUTPUT = "dist"

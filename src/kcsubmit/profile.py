@@ -8,9 +8,10 @@ typo in next year's profile cannot silently fall back to this year's value.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import tomlcheck
 from .errors import UsageError

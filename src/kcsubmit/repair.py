@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import engine
 from .errors import KcsubmitError, UsageError
-from .fixers import FIXERS, FixOptions, Outcome, fixer as fixer_of
+from .fixers import FIXERS, FixOptions, Outcome
+from .fixers import fixer as fixer_of
 from .models import FileResult, Finding, Fixed, FixReport, Report
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile

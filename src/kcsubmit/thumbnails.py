@@ -26,11 +26,12 @@ import os
 import tempfile
 import threading
 import zipfile
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import sys
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -12,8 +12,9 @@ import os
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 STORED_SUFFIXES = {".mp4", ".m4v", ".mov", ".jpg", ".jpeg", ".png", ".docx", ".zip", ".rar", ".7z", ".gz"}
 #: Bytes a zip adds around one stored entry: local header, central directory

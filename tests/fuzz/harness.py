@@ -32,8 +32,9 @@ import sys
 import tempfile
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import atheris
 
@@ -43,6 +44,7 @@ INSTRUMENTED = ["kcsubmit", "zipfile", "tarfile", "docx", "PIL", "pymediainfo", 
 
 with atheris.instrument_imports(include=INSTRUMENTED):
     import zipfile  # noqa: F401
+
     from PIL import Image
 
     Image.init()  # every Pillow format plugin, now, under the hook

@@ -10,10 +10,10 @@ step that repairs it (``Rule.fix``), and a fixer reads those, not rule IDs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
-from typing import Callable
 
 FITS = ("pad", "crop", "blur", "stretch")
 #: kind → (fixer module, suffix of the repaired file); imported only when a file of that kind needs it.

@@ -11,8 +11,8 @@ Junk, unsafe, encrypted, link and device entries are left out.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from .. import engine
 from ..errors import KcsubmitError

@@ -15,7 +15,8 @@ The step runs after scaling, at the output size (a 4K source costs 1080p's conve
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: MediaInfo's names → zscale's.
 PRIMARIES = {"BT.709": "709", "BT.2020": "2020", "BT.601 NTSC": "170m", "BT.601 PAL": "bt470bg",

@@ -20,8 +20,9 @@ from __future__ import annotations
 import io
 import shutil
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from PIL import Image, ImageFile, ImageFilter, ImageOps
 

@@ -8,9 +8,10 @@ MediaInfo load when needed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..profile import Profile
@@ -20,6 +21,6 @@ PROBES = {"video": "kcsubmit.probes.video", "document": "kcsubmit.probes.documen
           "image": "kcsubmit.probes.image", "archive": "kcsubmit.probes.archive"}
 
 
-def measure(kind: str) -> Callable[[Path, str, "Profile"], dict[str, Any]]:
+def measure(kind: str) -> Callable[[Path, str, Profile], dict[str, Any]]:
     """The ``measure`` function of ``kind``'s probe module, imported on first use."""
     return import_module(PROBES[kind]).measure

@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import os
 import threading
-from typing import IO, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 from typing import IO, Any
 
-
 # How the UUIDs are stored (MediaInfo compares them read as little-endian numbers).
 ENCODER_UUIDS = (bytes.fromhex("dc45e9bde6d948b7962cd820d923eeef"),  # x264
                  bytes.fromhex("fb574a60ac924e68"))  # eavc: the half MediaInfo looks at

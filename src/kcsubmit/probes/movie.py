@@ -16,9 +16,9 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import mul
-from typing import Callable
 
 SLICE = 1 << 16  # table entries read at a time
 EDITS_CAP = 64  # an edit list longer than this is not a phone's or an editor's: not used

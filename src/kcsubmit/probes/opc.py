@@ -22,10 +22,11 @@ repaired copy keeps those relationships exactly as the source had them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import unquote
 
 from lxml import etree
@@ -101,14 +102,14 @@ def restore(rels_items: dict[str, bytes], dangling: Iterable[Dangling]) -> dict[
     return changed
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reader_class() -> type:
     """python-docx's zip reader with case-insensitive members and the dangling filter."""
     from docx.opc.packuri import PackURI
     from docx.opc.phys_pkg import _ZipPkgReader
 
     class TolerantReader(_ZipPkgReader):  # type: ignore[misc,valid-type]
-        def __new__(cls, pkg_file: str) -> "TolerantReader":  # PhysPkgReader.__new__ picks its own class
+        def __new__(cls, pkg_file: str) -> TolerantReader:  # PhysPkgReader.__new__ picks its own class
             return object.__new__(cls)
 
         def __init__(self, pkg_file: str) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import struct
 import zipfile
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
 
 LOCAL, CENTRAL, DESCRIPTOR = b"PK\x03\x04", b"PK\x01\x02", b"PK\x07\x08"
 METHODS = {0, 1, 6, 8, 9, 12, 14, 93, 95, 98, 99}  # stored, shrunk … deflate, bzip2, lzma, zstd, xz, ppmd, AES

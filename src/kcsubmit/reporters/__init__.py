@@ -10,10 +10,11 @@ decodes no media and imports no other reporter (``tests/test_architecture.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from json import dumps  # not `import json`: the submodule reporters.json would replace it here
-from typing import Any, Callable, Mapping, TextIO
+from typing import Any, TextIO
 
 from ..i18n import ui
 from ..models import FixReport, PackReport, Report

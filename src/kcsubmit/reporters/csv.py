@@ -16,7 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Iterator, TextIO
+from collections.abc import Iterator
+from typing import TextIO
 
 from ..i18n import full_message
 from ..models import Finding, Report

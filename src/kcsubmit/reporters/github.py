@@ -20,7 +20,8 @@ line break in a file name is shown as ``\\n`` there, so it cannot start a comman
 from __future__ import annotations
 
 import os
-from typing import Iterator, TextIO
+from collections.abc import Iterator
+from typing import TextIO
 
 from ..i18n import full_message, ui
 from ..models import Finding, Report, Severity

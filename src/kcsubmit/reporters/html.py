@@ -21,14 +21,15 @@ The page reads only the report: a report without previews gets empty strips.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
-from typing import Mapping, TextIO
+from typing import TextIO
 
-from ..version import __version__
 from ..i18n import finding_message, finding_next, rule_text, ui
-from ..models import Finding, FileResult, Report, Severity, Thumb
+from ..models import FileResult, Finding, Report, Severity, Thumb
 from ..names import readable
+from ..version import __version__
 from . import Options, facts_line
 
 STRIP_CLASS = "strip"  # one element of this class per file (the tests count them)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from ..version import __version__
 from ..i18n import full_message
 from ..models import Finding, Fixed, FixReport, PackReport, Report
 from ..names import readable
+from ..version import __version__
 from . import Options
 
 SCHEMA_ID = "kcsubmit.report/1"

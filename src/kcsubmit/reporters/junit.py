@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from ..i18n import full_message, ui
 from ..models import FileResult, Finding, Report, Severity, Skipped

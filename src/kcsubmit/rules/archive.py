@@ -7,7 +7,8 @@ contents are still checked, so the teacher learns everything at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..units import Bytes, Phrase
 from .base import Violation, rule

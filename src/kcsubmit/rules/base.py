@@ -7,8 +7,9 @@ from the profile and the path; :mod:`kcsubmit.i18n` renders the words.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..models import Severity
 

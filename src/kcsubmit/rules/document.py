@@ -7,7 +7,8 @@ damaged file cannot be counted or searched for pictures.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..units import Bytes, Openings
 from .base import Violation, rule

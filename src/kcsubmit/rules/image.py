@@ -26,7 +26,8 @@ Choices where SPEC §3 is silent:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .base import Violation, rule
 

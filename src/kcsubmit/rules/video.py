@@ -6,8 +6,9 @@ Each check reads the facts of :func:`kcsubmit.probes.video.probe` and the
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..units import Bytes, Seconds
 from ..zipwrite import ZIP_OVERHEAD

@@ -84,7 +84,8 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
         final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
         handle, part = create_beside(final)
     except OSError as exc:
-        return Fixed(str(src), result.kind, "failed", before=before, error=f"cannot write in {out}: {exc.strerror or exc}")
+        return Fixed(str(src), result.kind, "failed", before=before,
+                     error=f"cannot write in {out}: {exc.strerror or exc}")
     try:
         with handle:
             if fixer is None:

@@ -132,8 +132,10 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     if left:
         console.print(Text(ui("fix_left", lang), style="bold"))
         for f, finding in left:
-            console.print(Text(f"{MARK[finding.severity]} {finding.rule} {f.output or f.source}: ", style=STYLE[finding.severity])
-                          + Text(f"{finding_message(finding, lang)}\n   → {finding_next(finding, lang)}"), soft_wrap=True)
+            where = f.output or f.source
+            head = Text(f"{MARK[finding.severity]} {finding.rule} {where}: ", style=STYLE[finding.severity])
+            body = Text(f"{finding_message(finding, lang)}\n   → {finding_next(finding, lang)}")
+            console.print(head + body, soft_wrap=True)
     console.print(Text(ui("fix_ok" if report.ok else "fix_not_ok", lang, folder=report.out_dir),
                        style="bold green" if report.ok else "bold red"))
 
@@ -182,4 +184,5 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
                       f"{size / 1e6:.1f} MB\n{size / limit:.1%}", sha256[:16], verdict, upload)
     console.print(table)
     if not report.dry_run:
-        console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir), style="bold green"))
+        console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir),
+                           style="bold green"))

@@ -119,8 +119,8 @@ def allowed(rule_id: str, options: Any) -> bool:
 
 def fix_steps(rule_ids: Iterable[str], options: Any = None) -> set[str]:
     """The fixer steps that repair ``rule_ids`` (with ``options``: only those it allows)."""
-    return {RULES[r].fix for r in rule_ids
-            if r in RULES and RULES[r].fix and (options is None or allowed(r, options))}
+    return {fix for r in rule_ids
+            if r in RULES and (fix := RULES[r].fix) and (options is None or allowed(r, options))}
 
 
 def to_fix(findings: Iterable[Any], options: Any) -> set[str]:

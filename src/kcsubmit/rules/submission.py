@@ -70,6 +70,7 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
                   "themes": list(profile.themes),
                   "example": f"{suggestion or profile.themes[0]}-作品.mp4"}
         hidden = invisible(theme or "")
+        variant: str | None
         if theme is None:
             variant = "unnamed"
         elif suggestion and hidden and "".join(c for c in canonical(theme) if c.isprintable()) == suggestion:

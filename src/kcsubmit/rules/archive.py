@@ -7,16 +7,17 @@ contents are still checked, so the teacher learns everything at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from ..facts import ArchiveFacts
 from ..units import Bytes, Phrase
 from .base import Violation, rule
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
 
-Facts = Mapping[str, Any]
+Facts = ArchiveFacts  # every key its probe writes: a misspelt one is a type error
 ARCHIVE_SUFFIXES = {"zip": (".zip",), "rar": (".rar",)}
 SHOWN = 5  # names listed in a message
 

@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.10+:
 #   make demo   - create .venv, install, check and pack the bundled demo submission
 #   make test   - create .venv, install with test extras, run the whole test suite
+#   make lint   - ruff (style, import order, bugbear) and mypy (typed definitions) over the code
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,7 @@ BIN    := $(VENV)/Scripts
 endif
 DEMO   := fixtures/demo
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/python -m ruff check src tests bench fixtures
+	$(BIN)/python -m mypy
 
 # Every benchmark in one run (about 6 minutes; the media are made once into bench/out, about 2 GB):
 # start-up, check vs mediainfo, archives, --jobs, fix vs ffmpeg, pack vs zip -0, a 1,000-file soak.

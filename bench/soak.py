@@ -418,6 +418,18 @@ def markdown(soak: Soak, shown_cmd: str) -> str:
     f = figures(soak)
     head, body = table(soak)
     workers = ", ".join(_change(a, b) for a, b in zip(f["first_workers"], f["last_workers"]))
+    summary = md_table(["figure", "value", "aim", "met"], [
+        ["throughput", f"{soak.files} files in {soak.seconds:.1f} s: {f['files_per_s']:.1f} files/s (start-up and "
+         f"report included); {f['steady_files_per_s']:.1f} files/s from 100 files done to the end", "—", "—"],
+        ["peak memory", f"{_mib(f['peak_tree'])} MiB VmRSS summed over the tree ({_mib(f['peak_pss'])} MiB PSS); "
+         f"biggest single process {soak.peak_wait4_mib:.0f} MiB (`os.wait4`)", "—", "—"],
+        ["tree floor, 100–199 → 900–1,000 files done", _change(f["first_floor"], f["last_floor"]),
+         f"flat: within ±{FLAT:.0%}", "yes" if abs(f["growth"]) <= FLAT else "NO"],
+        ["parent floor (it holds the report until the end)",
+         f"{_change(f['first_parent'], f['last_parent'])}, about {f['parent_kib_per_file']:.1f} KiB per file",
+         "—", "—"],
+        ["worker floors", workers, "—", "—"],
+    ])
     return f"""{COUNT} files ({soak.size_mb:.0f} MB) in `bench/out/soak`, shuffled so that every hundred has the same
 mix: 300 clips (30 each of compliant, portrait, 4:3, HEVC 10-bit, interlaced, too short, MOV,
 moov last, VFR, cut off), 300 compliant theme zips, 150 case documents (compliant, broken pictures,
@@ -447,13 +459,7 @@ file needs when it first meets one).
 {shown_cmd}
 ```
 
-| figure | value | aim | met |
-|---|---|---|---|
-| throughput | {soak.files} files in {soak.seconds:.1f} s: {f['files_per_s']:.1f} files/s (start-up and report included); {f['steady_files_per_s']:.1f} files/s from 100 files done to the end | — | — |
-| peak memory | {_mib(f['peak_tree'])} MiB VmRSS summed over the tree ({_mib(f['peak_pss'])} MiB PSS); biggest single process {soak.peak_wait4_mib:.0f} MiB (`os.wait4`) | — | — |
-| tree floor, 100–199 → 900–1,000 files done | {_change(f['first_floor'], f['last_floor'])} | flat: within ±{FLAT:.0%} | {"yes" if abs(f['growth']) <= FLAT else "NO"} |
-| parent floor (it holds the report until the end) | {_change(f['first_parent'], f['last_parent'])}, about {f['parent_kib_per_file']:.1f} KiB per file | — | — |
-| worker floors | {workers} | — | — |
+{summary}
 
 {md_table(head, body)}
 """

@@ -130,11 +130,13 @@ CASES: list[tuple[str, Callable[[Path, Media], Any], set[str]]] = [
         (f"rar{v}-volume.part1.rar", _rar(v, entries=[("a.txt", b"x" * 100)], volume=1), {"A010"}),
         (f"rar{v}-volume.part2.rar", _rar(v, entries=[("a.txt", b"x" * 100)], volume=2), {"A010"}),
         (f"rar{v}-symlink.rar", _rar(v, entries=[("a.txt", b"x")], symlinks=[("link", "/tmp")]), {"A004"}),
-        (f"rar{v}-truncated.rar", _from(lambda p: rarwriter.write_rar(p.with_suffix(".rar"), list(TEXTS.items()), version=v),
-                                        lambda p, src: ag.truncated(p, src, 0.6)), {"A008"}),
+        (f"rar{v}-truncated.rar",
+         _from(lambda p, v=v: rarwriter.write_rar(p.with_suffix(".rar"), list(TEXTS.items()), version=v),
+               lambda p, src: ag.truncated(p, src, 0.6)), {"A008"}),
         # Made by RAR itself with -hp (tests/data/README.md): even the names need the password.
         (f"rar{v}-encrypted-headers.rar",
-         lambda p, m, v=v: shutil.copyfile(DATA / ("rar5-hpsw.rar" if v == 5 else "rar3-comment-hpsw.rar"), p), {"A003"}),
+         lambda p, m, v=v: shutil.copyfile(DATA / ("rar5-hpsw.rar" if v == 5 else "rar3-comment-hpsw.rar"), p),
+         {"A003"}),
     ]
 ]
 

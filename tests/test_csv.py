@@ -120,7 +120,8 @@ def test_submission_finding_is_a_row(formula_name, short_rules):
     _, clip, whole = table(proc.stdout)
     assert clip[:6] == [str(formula_name / "=cmd.mp4"), "video", "", "", "ok", ""]
     path, kind, theme, rule, severity, fixable, message, location, actual, expected = whole
-    assert (path, kind, theme, rule, severity, fixable) == (str(formula_name), "submission", "", "S003", "error", "false")
+    assert (path, kind, theme, rule, severity, fixable) == (
+        str(formula_name), "submission", "", "S003", "error", "false")
     assert "=cmd.mp4" in message and location == actual == str(formula_name / "=cmd.mp4")
     # A list is compact JSON in one cell, quoted the excel way (doubled quotes).
     assert json.loads(expected) == ["助力双减", "人工智能", "逐梦航天", "美丽乡村"]

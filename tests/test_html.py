@@ -211,8 +211,9 @@ def _page_problems(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "CONSOLE" in line or "net::ERR" in line]
 
 
-@pytest.mark.skipif(_chromium() is None, reason="headless Chromium not installed (/usr/bin/chromium or chromium on PATH; "
-                                                  "Debian: apt-get install chromium)")
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (/usr/bin/chromium or chromium on PATH; "
+                           "Debian: apt-get install chromium)")
 def test_chromium_renders_the_page(report, tmp_path):
     path, data = report
     exe = _chromium()

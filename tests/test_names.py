@@ -252,7 +252,8 @@ def test_unsafe_studio_names_are_refused(tmp_path: Path, studio: Path, short_rul
 
 
 @pytest.mark.parametrize("template, studio_name, reason", [
-    ("{studio}.{theme}", "CON", "device"), ("{studio}.{theme}", "nul", "device"), ("{studio}.{theme}", "Com1", "device"),
+    ("{studio}.{theme}", "CON", "device"), ("{studio}.{theme}", "nul", "device"),
+    ("{studio}.{theme}", "Com1", "device"),
     ("{theme}-{studio}", "结尾.", "end"), ("{theme}{studio} ", "学校", "end"), ("{theme}:{studio}", "x", "windows"),
 ])
 def test_names_made_by_the_template_are_checked_too(studio: Path, short_rules: Path, template: str,
@@ -327,7 +328,7 @@ def test_two_runs_into_one_folder_keep_their_own_archives(tmp_path: Path, make_v
         digest = hashlib.sha256((tmp_path / f"solo{i}" / f"{STUDIO}-人工智能.zip").read_bytes()).hexdigest()
         runs.append((root, digest))
     shared = tmp_path / "shared"
-    for attempt in range(3):
+    for _ in range(3):
         env = {**os.environ, "KCSUBMIT_LANG": "en", "NO_COLOR": "1", "COLUMNS": "200"}
         procs = [subprocess.Popen([sys.executable, "-m", "kcsubmit", "pack", str(root), "-o", str(shared),
                                    "--rules", str(short_rules)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -174,7 +174,7 @@ def test_truncated_archive_is_reported_damaged(tmp_path: Path, version: int) -> 
         path = tmp_path / f"cut{cut}.rar"
         path.write_bytes(raw[:cut])
 
-        def check() -> None:
+        def check(path: Path = path) -> None:
             with pytest.raises(rarfile.Error):  # BadRarFile / NotRarFile
                 rarfile.RarFile(path, errors="strict").testrar()
 

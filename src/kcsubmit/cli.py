@@ -26,7 +26,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-Lang = Enum("Lang", {"zh": "zh", "en": "en"}, type=str)  # type: ignore[misc]
+Lang = Enum("Lang", {"zh": "zh", "en": "en"}, type=str)
 # "auto" is no reporter: check picks github inside GitHub Actions, else text.
 Format = Enum("Format", {**{name: name for name in REPORTERS}, "auto": "auto"}, type=str)  # type: ignore[misc]
 

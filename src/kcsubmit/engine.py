@@ -45,18 +45,18 @@ def check(
     Folders in ``exclude`` are not walked (``fix`` writes its outputs there).
     ``studio`` replaces the manifest's studio name (``pack --studio``) for the S rules.
     """
-    paths = [str(p) for p in paths] or ["."]
-    submission = find_submission(paths)
+    given = [str(p) for p in paths] or ["."]
+    submission = find_submission(given)
     profile = profile_for(submission, rules)
     if submission is not None:
         targets = discover.collect([str(e.path) for e in submission.entries], exclude)
     else:
-        targets = discover.collect(paths, exclude)
+        targets = discover.collect(given, exclude)
         # A folder of loose videos or documents is one studio's submission; a folder of
         # archives only is a batch (a reviewer's downloads), judged file by file.
         loose = any(t.detected.kind in ("video", "document") for t in targets)
-        if len(paths) == 1 and Path(paths[0]).is_dir() and loose:
-            submission = manifest.by_convention(Path(paths[0]), targets, profile.themes)
+        if len(given) == 1 and Path(given[0]).is_dir() and loose:
+            submission = manifest.by_convention(Path(given[0]), targets, profile.themes)
     themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}
     checkable = [t for t in targets if t.detected.kind in PROBES]
     skipped = tuple(

@@ -122,14 +122,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
-def _hold_interrupts() -> set[signal.Signals] | None:
+def _hold_interrupts() -> set[int | signal.Signals] | None:
     """Block Ctrl-C and SIGTERM in this thread (POSIX); the previous mask, or None."""
     if os.name != "posix" or not hasattr(signal, "pthread_sigmask"):
         return None
     return signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
 
 
-def _release_interrupts(held: set[signal.Signals] | None) -> None:
+def _release_interrupts(held: set[int | signal.Signals] | None) -> None:
     if held is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 

@@ -52,7 +52,7 @@ def texts(lang: str) -> Mapping[str, Mapping[str, str]]:
     """The locale file of ``lang`` as ``{section: {key: text}}``."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
-    text = resources.files("kcsubmit").joinpath("locales", f"{lang}.toml").read_text(encoding="utf-8")
+    text = resources.files("kcsubmit").joinpath("locales").joinpath(f"{lang}.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

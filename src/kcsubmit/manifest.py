@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import tomlcheck
 from .discover import MANIFEST_NAME, Target, find_manifest  # noqa: F401 - find_manifest: re-exported
@@ -250,5 +250,8 @@ def write(root: Path, text: str, force: bool = False) -> Path:
     if (target.exists() or target.is_symlink()) and not force:
         raise UsageError(f"{target} exists (use --force to replace it)", key="manifest_exists",
                          path=str(target))
-    write_new(target, lambda out: out.write(text.encode("utf-8")))
+    def write(out: BinaryIO) -> None:
+        out.write(text.encode("utf-8"))
+
+    write_new(target, write)
     return target

@@ -147,7 +147,7 @@ def _pictures_of(document: Path, work: Path) -> list[Path]:
 
     doc, _ = open_docx(document)  # a WPS picture lost as ../NULL must not stop the packing
     seen: set[str] = set()
-    files = []
+    files: list[Path] = []
     for rid in picture_ids(doc.part.element):
         rel = doc.part.rels.get(rid)
         if rel is None or rel.is_external:

@@ -90,7 +90,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], str | None]]] = {
 def load(spec: str | Path = "2023") -> Profile:
     """Load a built-in profile by name, or a profile TOML file by path."""
     spec = str(spec)
-    builtin = resources.files("kcsubmit").joinpath("profiles", f"{spec}.toml")
+    builtin = resources.files("kcsubmit").joinpath("profiles").joinpath(f"{spec}.toml")
     if "/" not in spec and "\\" not in spec and not spec.endswith(".toml") and builtin.is_file():
         return parse(builtin.read_text(encoding="utf-8"), source=f"<built-in {spec}>")
     path = Path(spec)

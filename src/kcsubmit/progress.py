@@ -6,6 +6,11 @@ Names in them pass through :func:`kcsubmit.names.show` and rich reads no markup 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class CheckProgress:
@@ -13,9 +18,9 @@ class CheckProgress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
-        self.bar = None
+        self.bar: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[Any], None] | None:
         if not self.enabled:
             return None
         from rich.console import Console
@@ -23,12 +28,12 @@ class CheckProgress:
 
         from .names import show
 
-        self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.completed}"),
-                            TimeRemainingColumn(), console=Console(stderr=True, markup=False, emoji=False),
-                            transient=True)
-        self.bar.start()
-        task = self.bar.add_task("kcsubmit check", total=None)
-        return lambda result: self.bar.update(task, advance=1, description=show(result.path)[-40:])
+        bar = self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                                  TextColumn("{task.completed}"), TimeRemainingColumn(),
+                                  console=Console(stderr=True, markup=False, emoji=False), transient=True)
+        bar.start()
+        task = bar.add_task("kcsubmit check", total=None)
+        return lambda result: bar.update(task, advance=1, description=show(result.path)[-40:])
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
@@ -39,9 +44,9 @@ class FixProgress:
     """A progress bar per file with the ETA from ffmpeg's own progress (terminals only)."""
 
     def __init__(self) -> None:
-        self.bar = None
+        self.bar: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> tuple[Callable[[str, int, int], None] | None, Callable[[float], None] | None]:
         if not sys.stderr.isatty():
             return (None, None)
         from rich.console import Console
@@ -49,20 +54,20 @@ class FixProgress:
 
         from .names import show
 
-        self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
-                            TimeRemainingColumn(), console=Console(stderr=True, markup=False, emoji=False),
-                            transient=True)
-        self.bar.start()
-        state = {"task": None}
+        bar = self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
+                                  TimeRemainingColumn(), console=Console(stderr=True, markup=False, emoji=False),
+                                  transient=True)
+        bar.start()
+        state: dict[str, TaskID | None] = {"task": None}
 
         def on_file(path: str, index: int, total: int) -> None:
             if state["task"] is not None:
-                self.bar.remove_task(state["task"])
-            state["task"] = self.bar.add_task(f"[{index + 1}/{total}] {show(path)[-40:]}", total=1.0)
+                bar.remove_task(state["task"])
+            state["task"] = bar.add_task(f"[{index + 1}/{total}] {show(path)[-40:]}", total=1.0)
 
         def on_fraction(done: float) -> None:
             if state["task"] is not None:
-                self.bar.update(state["task"], completed=done)
+                bar.update(state["task"], completed=done)
 
         return (on_file, on_fraction)
 

@@ -33,9 +33,9 @@ SIBLING = "-修复后"  # the default output of one folder: 作品/ → 作品-�
 def default_output(paths: Iterable[str | Path]) -> Path:
     """Where fix writes without ``-o``: beside a single folder (or a manifest's folder), outside
     it, as ``FOLDER-修复后``; for files or several inputs ``./fixed`` (SPEC §2)."""
-    paths = [Path(p) for p in paths] or [Path(".")]
-    if len(paths) == 1:
-        folder = paths[0] if paths[0].is_dir() else paths[0].parent if paths[0].name == "kcsubmit.toml" else None
+    given = [Path(p) for p in paths] or [Path(".")]
+    if len(given) == 1:
+        folder = given[0] if given[0].is_dir() else given[0].parent if given[0].name == "kcsubmit.toml" else None
         if folder is not None:
             folder = Path(os.path.abspath(folder))
             if folder.name:
@@ -52,16 +52,16 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
     input is refused (UsageError).  ``on_file(path, index, total)`` is called as each file
     starts (the CLI's progress).
     """
-    paths = [str(p) for p in paths] or ["."]
+    given = [str(p) for p in paths] or ["."]
     if out_dir is None:
         out = default_output(paths)
     else:
         out = Path(out_dir)
-        refuse_overlap(out, paths)
+        refuse_overlap(out, given)
     ensure_writable(out, create=True)
-    profile = engine.profile_for(engine.find_submission(paths), rules)
-    report = engine.check(paths, rules=profile, exclude=[out])
-    roots = [_root(Path(p)) for p in paths]
+    profile = engine.profile_for(engine.find_submission(given), rules)
+    report = engine.check(given, rules=profile, exclude=[out])
+    roots = [_root(Path(p)) for p in given]
     tops = [r for r in report.files if "!" not in r.path]
     done: list[Fixed] = []
     used: set[Path] = set()
@@ -84,7 +84,8 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
         final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
         handle, part = create_beside(final)
     except OSError as exc:
-        return Fixed(str(src), result.kind, "failed", before=before, error=f"cannot write in {out}: {exc.strerror or exc}")
+        return Fixed(str(src), result.kind, "failed", before=before,
+                     error=f"cannot write in {out}: {exc.strerror or exc}")
     try:
         with handle:
             if fixer is None:

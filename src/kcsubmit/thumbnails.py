@@ -221,7 +221,7 @@ def _open(data: bytes, draft: bool = False) -> Image.Image:
 
     if probe_image.sniff(data[:64]) in probe_image.HEIF:
         probe_image.heif_available()  # registers the HEIC opener (this process may not have probed it)
-    image = Image.open(io.BytesIO(data))
+    image: Image.Image = Image.open(io.BytesIO(data))
     if draft and image.format == "JPEG":
         image.draft(None, (BOX * 2, BOX * 2))  # a phone photo decodes at 1/8 scale: fast
     pixels = image.width * image.height

@@ -31,7 +31,7 @@ class _GbkInfo(zipfile.ZipInfo):
         try:
             return self.filename.encode("gbk"), self.flag_bits & ~0x800
         except UnicodeEncodeError:
-            return super()._encodeFilenameFlags()
+            return super()._encodeFilenameFlags()  # type: ignore[misc]  # a private hook typeshed omits
 
 
 def _info(name: str, size: int, encoding: str) -> zipfile.ZipInfo:

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(work.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     work.rmdir()
-    for kind, folder in target.items():
+    for folder in target.values():
         files = list(folder.iterdir())
         print(f"{folder}: {len(files)} files, {sum(f.stat().st_size for f in files)} bytes")
     return 0

@@ -123,8 +123,11 @@ def convert(src: Path, target: Path, fmt: str | None = None) -> None:
 
 def _run(command: list[str]) -> str:
     """Run LibreOffice to the end or the timeout; what went wrong, for a message ("" if nothing)."""
-    session: dict[str, Any] = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-                               if sys.platform == "win32" else {"start_new_session": True})
+    session: dict[str, Any]
+    if sys.platform == "win32":
+        session = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    else:
+        session = {"start_new_session": True}
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, **session)
     try:

@@ -17,7 +17,7 @@ import os
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 
 from . import movie as movie_mod
 
@@ -129,7 +129,7 @@ TABLES: dict[bytes, Layout] = {
 }
 
 
-def top_level(file: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+def top_level(file: IO[bytes]) -> Iterator[tuple[bytes, int, int]]:
     """(type, start of the body, declared end) of each top-level box, up to the first nonsense."""
     end = file.seek(0, os.SEEK_END)
     at = 0
@@ -156,7 +156,7 @@ class Scan:
     movie: movie_mod.Movie = field(default_factory=movie_mod.Movie)
 
 
-def scan(file: BinaryIO) -> Scan:
+def scan(file: IO[bytes]) -> Scan:
     """Walk the boxes once; stops at the first impossible table."""
     result = Scan()
     end = file.seek(0, os.SEEK_END)
@@ -180,7 +180,7 @@ def scan(file: BinaryIO) -> Scan:
     return result
 
 
-def _header(file: BinaryIO, at: int, end: int) -> tuple[bytes, int, int] | None:
+def _header(file: IO[bytes], at: int, end: int) -> tuple[bytes, int, int] | None:
     """(type, start of the body, declared end) of the box at ``at``; None at the end or on nonsense."""
     if at + 8 > end:
         return None

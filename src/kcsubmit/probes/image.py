@@ -29,7 +29,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -74,7 +74,7 @@ def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
     return probe(path)
 
 
-def probe(path: Path | str, data: bytes | None = None, *, loose: bool = True) -> dict[str, Any]:
+def probe(path: PurePath | str, data: bytes | None = None, *, loose: bool = True) -> dict[str, Any]:
     """Measure one picture, from the file at ``path`` or from ``data``.
 
     With ``data`` (a picture embedded in a .docx), ``path`` is only its display

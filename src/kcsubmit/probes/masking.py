@@ -39,7 +39,7 @@ def encoder_text_offsets(file: IO[bytes], media_starts: list[int]) -> list[int]:
 class Masked(io.RawIOBase):
     """``file`` read as if the byte at each offset in ``offsets`` were inverted."""
 
-    def __init__(self, file: IO[bytes], offsets: list[int]) -> None:
+    def __init__(self, file: IO[bytes] | io.RawIOBase, offsets: list[int]) -> None:
         self.file, self.offsets = file, offsets
 
     def readable(self) -> bool:

@@ -108,7 +108,7 @@ def _reader_class() -> type:
     from docx.opc.packuri import PackURI
     from docx.opc.phys_pkg import _ZipPkgReader
 
-    class TolerantReader(_ZipPkgReader):  # type: ignore[misc,valid-type]
+    class TolerantReader(_ZipPkgReader):
         def __new__(cls, pkg_file: str) -> TolerantReader:  # PhysPkgReader.__new__ picks its own class
             return object.__new__(cls)
 

@@ -147,7 +147,7 @@ def alone(archive: str, folder: str) -> str:
 def reads(style: str, path: str, sample: str) -> bool:
     """Whether the tool returns the right bytes of one sample."""
     file, member = SAMPLES[sample]
-    with resources.as_file(resources.files(__package__).joinpath("rarsamples", file)) as archive, \
+    with resources.as_file(resources.files(__package__).joinpath("rarsamples").joinpath(file)) as archive, \
             tempfile.TemporaryDirectory(prefix="kcsubmit-") as folder:
         given = alone(str(archive), folder) if style == "unar" else str(archive)
         try:

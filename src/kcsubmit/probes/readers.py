@@ -124,7 +124,8 @@ class ZipReader(Reader):
         if len(local) < 30 or local[:4] != b"PK\x03\x04":
             f.close()
             raise zipfile.BadZipFile(f"{entry.name}: bad local header")
-        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        name_len, extra_len = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+        start = info.header_offset + 30 + name_len + extra_len
         return io.BufferedReader(_Window(f, start, info.compress_size), buffer_size=CHUNK)
 
     def close(self) -> None:

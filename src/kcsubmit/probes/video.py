@@ -8,8 +8,8 @@ import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, BinaryIO
+from pathlib import Path, PurePath
+from typing import IO, Any
 
 from . import boxes, colour, deadline, masking, samples
 
@@ -41,7 +41,7 @@ def measure(path: Path, fmt: str | None, profile: Any) -> dict[str, Any]:
     return probe(path)
 
 
-def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
+def probe(path: PurePath | str, file: IO[bytes] | None = None) -> dict[str, Any]:
     """Measure a video once. Never raises for a broken file: the facts say what is missing.
 
     ``file`` lets a caller pass an open file object (a stored zip entry) instead of a path.
@@ -105,7 +105,7 @@ def probe(path: Path | str, file: BinaryIO | None = None) -> dict[str, Any]:
     return facts
 
 
-def _av1(path: Path, file: BinaryIO | None, facts: dict[str, Any]) -> dict[str, Any]:
+def _av1(path: Path, file: IO[bytes] | None, facts: dict[str, Any]) -> dict[str, Any]:
     """What MediaInfo left unsaid about an AV1 track (bit depth, colours), from its av1C box."""
     try:
         with _opened(path, file) as stream:
@@ -116,7 +116,7 @@ def _av1(path: Path, file: BinaryIO | None, facts: dict[str, Any]) -> dict[str, 
 
 
 @contextmanager
-def _opened(path: Path, file: BinaryIO | None) -> Iterator[BinaryIO]:
+def _opened(path: Path, file: IO[bytes] | None) -> Iterator[IO[bytes]]:
     if file is not None:
         yield file
     else:
@@ -124,7 +124,7 @@ def _opened(path: Path, file: BinaryIO | None) -> Iterator[BinaryIO]:
             yield stream
 
 
-def _size_of(file: BinaryIO) -> int:
+def _size_of(file: IO[bytes]) -> int:
     pos = file.tell()
     size = file.seek(0, os.SEEK_END)
     file.seek(pos)

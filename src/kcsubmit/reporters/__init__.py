@@ -52,7 +52,7 @@ class Options:
 
 
 def get(name: str) -> Callable[[Report, TextIO, Options], None]:
-    return import_module(REPORTERS[name]).render  # type: ignore[no-any-return]
+    return import_module(REPORTERS[name]).render
 
 
 def get_fix(name: str) -> Callable[[FixReport, TextIO, Options], None]:

@@ -85,7 +85,8 @@ class Page:
                   ("warning", r.warnings, self.label("warnings")),
                   ("info", r.infos, self.label("infos")),
                   ("fixable", r.fixable, self.label("fixable"))]
-        tiles = "".join(f'<div class="count {key}{" zero" if n == 0 else ""}"><b>{n}</b><span>{escape(name)}</span></div>'
+        tiles = "".join(f'<div class="count {key}{" zero" if n == 0 else ""}">'
+                        f'<b>{n}</b><span>{escape(name)}</span></div>'
                         for key, n, name in counts)
         if not r.files and not r.submission:
             steps = [ui("no_files", self.lang)]
@@ -285,7 +286,8 @@ header.top .meta b { color: var(--ink); font-weight: 600; margin-right: 4px; }
   align-items: center; justify-content: center; font-size: 22px; }
 .summary.ok .verdict .mark { background: var(--green); } .summary.fail .verdict .mark { background: var(--red); }
 .counts { display: flex; flex-wrap: wrap; gap: 10px; margin: 14px 0 8px; }
-.count { background: var(--paper); border-radius: 8px; padding: 6px 16px; min-width: 96px; border: 1px solid var(--line); }
+.count { background: var(--paper); border-radius: 8px; padding: 6px 16px; min-width: 96px;
+  border: 1px solid var(--line); }
 .count b { display: block; font-size: 26px; line-height: 1.2; }
 .count span { color: var(--muted); font-size: 13px; }
 .count.error b { color: var(--red); } .count.warning b { color: var(--amber); }
@@ -296,7 +298,8 @@ header.top .meta b { color: var(--ink); font-weight: 600; margin-right: 4px; }
 .overview h2, .children h3 { font-size: 15px; color: var(--muted); margin: 0 0 8px; font-weight: 600; }
 .chips { display: flex; flex-wrap: wrap; gap: 6px; }
 .chip { text-decoration: none; color: var(--ink); background: var(--paper); border: 1px solid var(--line);
-  border-radius: 999px; padding: 2px 12px 2px 4px; font-size: 13px; display: inline-flex; align-items: center; gap: 6px; }
+  border-radius: 999px; padding: 2px 12px 2px 4px; font-size: 13px; display: inline-flex; align-items: center;
+  gap: 6px; }
 .chip.nested { opacity: .85; }
 .mark { display: inline-flex; width: 22px; height: 22px; border-radius: 50%; align-items: center;
   justify-content: center; font-size: 13px; font-weight: 700; color: #fff; flex: none; }
@@ -309,7 +312,8 @@ header.top .meta b { color: var(--ink); font-weight: 600; margin-right: 4px; }
 .card > header { display: flex; align-items: center; flex-wrap: wrap; gap: 8px; }
 .card h2 { font-size: 17px; margin: 0; word-break: break-all; }
 .card h2 .outer { color: var(--muted); font-weight: 400; }
-.tag { font-size: 12px; border-radius: 4px; padding: 1px 8px; background: #eef1f4; color: var(--muted); white-space: nowrap; }
+.tag { font-size: 12px; border-radius: 4px; padding: 1px 8px; background: #eef1f4; color: var(--muted);
+  white-space: nowrap; }
 .tag.theme { background: #f1e9fb; color: #6a3ea1; }
 .tag.fix { background: var(--green-bg); color: var(--green); margin-left: 6px; }
 .facts { margin: 4px 0 8px 30px; color: var(--muted); font-size: 14px; }
@@ -328,7 +332,8 @@ header.top .meta b { color: var(--ink); font-weight: 600; margin-right: 4px; }
 .finding { border-top: 1px solid var(--line); padding: 8px 0 6px; }
 .finding .head { display: flex; align-items: baseline; flex-wrap: wrap; gap: 4px 8px; }
 .badge { font-size: 12px; font-weight: 700; border-radius: 4px; padding: 1px 8px; color: #fff; white-space: nowrap; }
-.badge.error { background: var(--red); } .badge.warning { background: #d98a00; } .badge.info { background: var(--blue); }
+.badge.error { background: var(--red); } .badge.warning { background: #d98a00; }
+.badge.info { background: var(--blue); }
 .rule { font-weight: 700; background: none; padding: 0; }
 .finding.error .rule { color: var(--red); } .finding.warning .rule { color: var(--amber); }
 .finding.info .rule { color: var(--blue); }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -22,11 +22,13 @@ MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 def make_console(out: TextIO, color: bool) -> Console:
     """A console that reads no markup and no emoji codes in what it prints: a file called
     ``[/x]`` or ``:fire:.jpg`` is shown as it is (names reach it through :func:`visible`)."""
-    plain = dict(file=out, no_color=not color, highlight=False, markup=False, emoji=False)
+    def plain(**more: Any) -> Console:
+        return Console(file=out, no_color=not color, highlight=False, markup=False, emoji=False, **more)
+
     # Off a terminal (CI logs, files) rich would wrap at 80 columns; Chinese tables need more.
-    console = Console(soft_wrap=False, **plain)
+    console = plain(soft_wrap=False)
     if not console.is_terminal and console.width < 120:
-        console = Console(width=120, **plain)
+        console = plain(width=120)
     return console
 
 
@@ -123,7 +125,7 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
         if f.details:
             action.append("\n" + "\n".join(f.details), style="dim")
         after = _rules(f.after) if f.output else Text(f.error or "", style="red")
-        cells = [f.source, action, _rules(f.before), after]
+        cells: list[str | Text] = [f.source, action, _rules(f.before), after]
         table.add_row(*(cells if within_pack else [*cells, f.output or "—"]))
     console.print(table)
     if within_pack:
@@ -132,8 +134,10 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     if left:
         console.print(Text(ui("fix_left", lang), style="bold"))
         for f, finding in left:
-            console.print(Text(f"{MARK[finding.severity]} {finding.rule} {f.output or f.source}: ", style=STYLE[finding.severity])
-                          + Text(f"{finding_message(finding, lang)}\n   → {finding_next(finding, lang)}"), soft_wrap=True)
+            where = f.output or f.source
+            head = Text(f"{MARK[finding.severity]} {finding.rule} {where}: ", style=STYLE[finding.severity])
+            body = Text(f"{finding_message(finding, lang)}\n   → {finding_next(finding, lang)}")
+            console.print(head + body, soft_wrap=True)
     console.print(Text(ui("fix_ok" if report.ok else "fix_not_ok", lang, folder=report.out_dir),
                        style="bold green" if report.ok else "bold red"))
 
@@ -182,4 +186,5 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
                       f"{size / 1e6:.1f} MB\n{size / limit:.1%}", sha256[:16], verdict, upload)
     console.print(table)
     if not report.dry_run:
-        console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir), style="bold green"))
+        console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir),
+                           style="bold green"))

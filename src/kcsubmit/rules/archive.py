@@ -7,16 +7,17 @@ contents are still checked, so the teacher learns everything at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from ..facts import ArchiveFacts
 from ..units import Bytes, Phrase
 from .base import Violation, rule
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
 
-Facts = Mapping[str, Any]
+Facts = ArchiveFacts  # every key its probe writes: a misspelt one is a type error
 ARCHIVE_SUFFIXES = {"zip": (".zip",), "rar": (".rar",)}
 SHOWN = 5  # names listed in a message
 
@@ -96,7 +97,8 @@ def bomb(facts: Facts, profile: Profile) -> Iterator[Violation]:
 def damaged(facts: Facts, profile: Profile) -> Iterator[Violation]:
     reason = facts.get("damaged")
     if reason:
-        yield Violation(actual=reason, expected="intact", values={"reason": reason, "readable": facts.get("readable", 0)})
+        yield Violation(actual=reason, expected="intact",
+                        values={"reason": reason, "readable": facts.get("readable", 0)})
 
 
 @rule("A009", "archive-nested", "archive", "warning", None)
@@ -121,11 +123,13 @@ def wrong_contents(facts: Facts, profile: Profile) -> Iterator[Violation]:
     if role == "theme" and len(facts.get("videos", [])) != 1:
         count = len(facts["videos"])
         yield Violation(actual=count, expected=1, variant="theme",
-                        values={"count": count, "upload": Phrase("upload_theme"), "expected_kind": Phrase("kind_video")})
+                        values={"count": count, "upload": Phrase("upload_theme"),
+                                "expected_kind": Phrase("kind_video")})
     elif role == "case" and len(facts.get("documents", [])) != 1:
         count = len(facts["documents"])
         yield Violation(actual=count, expected=1, variant="case",
-                        values={"count": count, "upload": Phrase("upload_case"), "expected_kind": Phrase("kind_document")})
+                        values={"count": count, "upload": Phrase("upload_case"),
+                                "expected_kind": Phrase("kind_document")})
 
 
 @rule("A012", "archive-empty", "archive", "error", None)

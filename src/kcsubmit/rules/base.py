@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..models import Severity
 
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ..models import Profile
 
 Check = Callable[[Mapping[str, Any], "Profile"], Iterable["Violation"]]
+# A rule module's own check: its facts parameter is its kind's TypedDict (kcsubmit.facts).
+TypedCheck = TypeVar("TypedCheck", bound=Callable[..., Iterable["Violation"]])
 
 RULE_KINDS = ("video", "document", "image", "archive", "submission")
 
@@ -71,11 +73,12 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(id: str, name: str, kind: str, severity: str, fix: str | None,
-         **options: Any) -> Callable[[Check], Check]:
+         **options: Any) -> Callable[[TypedCheck], TypedCheck]:
     """Register a rule whose check is the decorated function (options as for :func:`declare`)."""
 
-    def register(check: Check) -> Check:
-        declare(id, name, kind, severity, fix, check=check, **options)
+    def register(check: TypedCheck) -> TypedCheck:
+        # The registry hands each check the facts of its own kind (RULE_KINDS): a plain mapping here.
+        declare(id, name, kind, severity, fix, check=cast(Check, check), **options)
         return check
 
     return register
@@ -119,8 +122,8 @@ def allowed(rule_id: str, options: Any) -> bool:
 
 def fix_steps(rule_ids: Iterable[str], options: Any = None) -> set[str]:
     """The fixer steps that repair ``rule_ids`` (with ``options``: only those it allows)."""
-    return {RULES[r].fix for r in rule_ids
-            if r in RULES and RULES[r].fix and (options is None or allowed(r, options))}
+    return {fix for r in rule_ids
+            if r in RULES and (fix := RULES[r].fix) and (options is None or allowed(r, options))}
 
 
 def to_fix(findings: Iterable[Any], options: Any) -> set[str]:

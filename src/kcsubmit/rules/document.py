@@ -7,16 +7,17 @@ damaged file cannot be counted or searched for pictures.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from ..facts import DocumentFacts
 from ..units import Bytes, Openings
 from .base import Violation, rule
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
 
-Facts = Mapping[str, Any]
+Facts = DocumentFacts  # every key its probe writes: a misspelt one is a type error
 
 CONVERTIBLE = ("Word 97-2003", "WPS", "RTF", "ODT")
 

@@ -26,15 +26,16 @@ Choices where SPEC §3 is silent:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from ..facts import ImageFacts
 from .base import Violation, rule
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
 
-Facts = Mapping[str, Any]
+Facts = ImageFacts  # every key its probe writes: a misspelt one is a type error
 
 COLOUR_MODES = ("RGB", "L")  # what browsers show right and a JPEG can hold
 HEIF_FORMATS = ("HEIC", "HEIF")

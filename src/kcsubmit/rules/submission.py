@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from ..facts import SubmissionFacts
 from ..filenames import CASE_THEME, DEFAULT_TEMPLATE, fill, name_problem
 from ..names import canonical, invisible
 from .base import Violation, rule
@@ -18,7 +19,7 @@ from .base import Violation, rule
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
 
-Facts = Mapping[str, Any]
+Facts = SubmissionFacts  # every key its probe writes: a misspelt one is a type error
 
 
 def suggest_theme(name: str, profile: Profile) -> str | None:
@@ -70,6 +71,7 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
                   "themes": list(profile.themes),
                   "example": f"{suggestion or profile.themes[0]}-作品.mp4"}
         hidden = invisible(theme or "")
+        variant: str | None
         if theme is None:
             variant = "unnamed"
         elif suggestion and hidden and "".join(c for c in canonical(theme) if c.isprintable()) == suggestion:

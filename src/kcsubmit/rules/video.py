@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ..facts import VideoFacts
 from ..units import Bytes, Seconds
 from ..zipwrite import ZIP_OVERHEAD
 from .base import Violation, rule
@@ -17,7 +18,7 @@ from .base import Violation, rule
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
 
-Facts = Mapping[str, Any]
+Facts = VideoFacts  # every key its probe writes: a misspelt one is a type error
 
 ISO_CONTAINERS = ("MPEG-4", "QuickTime")
 
@@ -70,8 +71,8 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
     elif facts.get("truncated"):
         yield Violation(actual="truncated", expected="complete file", variant="truncated",
                         values={"size": Bytes(size)})
-    elif facts.get("samples_outside"):
-        yield from _outside(facts["samples_outside"])
+    elif outside := facts.get("samples_outside"):
+        yield from _outside(outside)
     elif not facts.get("video_codec"):
         yield Violation(actual="no video track", expected="video track", variant="no_video",
                         values={"container": facts["container"]})

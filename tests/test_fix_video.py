@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import signal
 import subprocess
 import sys
@@ -120,14 +119,14 @@ def test_compliant_file_is_copied_not_reencoded(tmp_path, good_video):
     assert sha(Path(report.files[0].output)) == sha(good_video)
 
 
-def test_output_folder_inside_the_input_is_not_walked(tmp_path, good_video):
+def test_output_folder_inside_the_input_is_not_walked(tmp_path, good_video, monkeypatch):
     folder = tmp_path / "studio"
     folder.mkdir()
     (folder / "人工智能.mp4").write_bytes(good_video.read_bytes())
-    first = fix([folder], rules=SHORT)                          # default: beside the folder
-    assert Path(first.out_dir) == tmp_path / "studio-修复后"
-    shutil.move(first.out_dir, folder / "fixed")                # an output folder moved inside the input
-    report = fix([folder], rules=SHORT)                         # a second run must not fix its own outputs
+    monkeypatch.chdir(folder)
+    first = fix(["."], rules=SHORT)                             # default: ./fixed, inside the input
+    assert Path(first.out_dir) == Path("fixed") and (folder / "fixed" / "人工智能.mp4").is_file()
+    report = fix(["."], rules=SHORT)                            # a second run must not fix its own outputs
     assert [Path(f.source).name for f in report.files] == ["人工智能.mp4"]
 
 

@@ -359,10 +359,10 @@ def test_an_output_folder_overlapping_the_input_is_refused(tmp_path: Path, studi
 def test_default_outputs_stay_out_of_the_next_walk(tmp_path: Path, studio: Path, short_rules: Path) -> None:
     (studio / "kcsubmit.toml").unlink()  # a folder by convention: every video in it counts
     (studio / "ai.mp4").rename(studio / "人工智能.mp4")
-    fixed = kcsubmit("fix", studio, "--rules", short_rules)
+    fixed = kcsubmit("fix", ".", "--rules", short_rules, cwd=studio)  # the default ./fixed: inside the input
     assert fixed.returncode == 0, fixed.stdout.decode()[-2000:]
-    sibling = tmp_path / "studio-修复后"
-    assert (sibling / "人工智能.mp4").is_file() and (sibling / ".kcsubmit-output").is_file()
+    copies = studio / "fixed"
+    assert (copies / "人工智能.mp4").is_file() and (copies / ".kcsubmit-output").is_file()
     for _ in range(2):  # the second run must not take the first run's archives for a second video
         packed = kcsubmit("pack", ".", "--studio", STUDIO, "--rules", short_rules, cwd=studio)
         assert packed.returncode == 0, packed.stdout.decode()[-2000:]
@@ -372,7 +372,7 @@ def test_default_outputs_stay_out_of_the_next_walk(tmp_path: Path, studio: Path,
     assert again.returncode == 1 and b"S002" in again.stdout  # a real second video is still seen
     whole = report(kcsubmit("check", tmp_path, "-f", "json", "--rules", short_rules))
     paths = [f["path"] for f in whole["files"]]
-    assert paths and not [p for p in paths if "修复后" in p or "/dist/" in p], paths
+    assert paths and not [p for p in paths if "/fixed/" in p or "/dist/" in p], paths
 
 
 def test_check_output_refuses_its_own_input(tmp_path: Path, studio: Path, short_rules: Path) -> None:

@@ -52,7 +52,7 @@ def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path 
     """Write repaired copies of ``paths`` into ``out_dir``; the originals are never changed.
 
     ``out_dir``: a folder outside the inputs (one that is, holds or lies in an input is refused);
-    None: ``FOLDER-修复后`` beside a single folder, else ``./fixed``.
+    None: ``./fixed`` (marked as kcsubmit's output, so later walks skip it even inside an input).
 
     ``fit``: pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3); ``trim``: allow
     cutting a video longer than the maximum; ``encoder``: auto | libx264 | h264_nvenc | …

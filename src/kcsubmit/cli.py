@@ -119,7 +119,7 @@ ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write the r
 @app.command("fix")
 def fix_command(
     paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders or a kcsubmit.toml; default: the current folder.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the repaired copies, outside the inputs; default: FOLDER-修复后 beside a single folder, else ./fixed.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the repaired copies, outside the inputs; default: ./fixed (skipped by later walks).")] = None,
     fit: FitOpt = "pad",
     trim: Annotated[bool, typer.Option("--trim", help="Cut a video longer than the maximum (1 s fade-out).")] = False,
     encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
@@ -131,7 +131,7 @@ def fix_command(
 ) -> None:
     """Write repaired copies into a folder outside the inputs; the originals are never changed.
 
-    Without -o: FOLDER-修复后 beside a single folder (or a manifest's folder), else ./fixed.
+    Without -o: ./fixed (marked as kcsubmit's output: later check/pack walks skip it).
 
     Every copy is checked again; the table shows each file before and after, and
     what is left to do by hand.

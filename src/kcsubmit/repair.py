@@ -3,8 +3,8 @@
 The originals are only read.  Every output is written under a temporary name in
 the output folder (created exclusively, unique to the run: :mod:`kcsubmit.outdir`)
 and renamed when complete, then checked again; a file that needs no repair is
-copied, not re-encoded.  The output folder may not overlap the inputs; without
-``-o`` a single folder's copies go beside it, into ``FOLDER-修复后``.
+copied, not re-encoded.  A folder given with ``-o`` may not overlap the inputs; the default
+``./fixed`` may (it is marked, and folder walks skip it).
 """
 
 from __future__ import annotations
@@ -27,20 +27,13 @@ from .rules.base import to_fix
 __all__ = ["fix", "default_output", "Fixed", "FixReport"]  # the result types live in models
 
 
-SIBLING = "-修复后"  # the default output of one folder: 作品/ → 作品-修复后/
+DEFAULT_OUTPUT = "fixed"  # SPEC §2: ./fixed; walks skip it by its marker even inside the input
 
 
 def default_output(paths: Iterable[str | Path]) -> Path:
-    """Where fix writes without ``-o``: beside a single folder (or a manifest's folder), outside
-    it, as ``FOLDER-修复后``; for files or several inputs ``./fixed`` (SPEC §2)."""
-    given = [Path(p) for p in paths] or [Path(".")]
-    if len(given) == 1:
-        folder = given[0] if given[0].is_dir() else given[0].parent if given[0].name == "kcsubmit.toml" else None
-        if folder is not None:
-            folder = Path(os.path.abspath(folder))
-            if folder.name:
-                return folder.with_name(folder.name + SIBLING)
-    return Path("fixed")
+    """Where fix writes without ``-o``: ``./fixed`` (SPEC §2).  When that lies inside the input
+    folder it is not refused: it carries kcsubmit's output marker, so no later walk reads it."""
+    return Path(DEFAULT_OUTPUT)
 
 
 def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .varint import leb128
+
 #: dv_bl_signal_compatibility_id, as MediaInfo names it: what a player without Dolby Vision shows.
 DOLBY_COMPATIBILITY = {"HDR10": 1, "SDR": 2, "HLG": 4, "Blu-ray": 6}
 HDR_TRANSFERS = ("HLG", "PQ")
@@ -182,15 +184,8 @@ def _sequence_header_colours(obus: bytes) -> tuple[int, int, int, bool] | None:
         head = obus[at]
         kind, extension, has_size = (head >> 3) & 15, head & 4, head & 2
         at += 2 if extension else 1
-        size, shift = 0, 0
         if has_size:
-            while True:
-                byte = obus[at]
-                at += 1
-                size |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    break
+            size, at = leb128(obus, at)
         else:
             size = len(obus) - at
         if kind == 1:

@@ -21,6 +21,7 @@ from typing import IO, Any, cast
 
 from . import rartool
 from .readers import Entry, HeadersEncrypted, Reader, Unreadable, VolumeError
+from .varint import leb128
 
 RAR4_SIGNATURE, RAR5_SIGNATURE = b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00"
 RAR4_MAIN, RAR4_MAIN_PASSWORD, RAR5_ENCRYPTION = 0x73, 0x0080, 4
@@ -37,17 +38,12 @@ def headers_encrypted(path: Path) -> bool:
     with open(path, "rb") as f:
         head = f.read(64)
     if head.startswith(RAR5_SIGNATURE):
-        at = len(RAR5_SIGNATURE) + 4  # after the header CRC32: size, then type (vints)
-        for _ in range(2):
-            value, shift = 0, 0
-            while at < len(head):
-                byte = head[at]
-                at += 1
-                value |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    break
-        return value == RAR5_ENCRYPTION
+        try:  # after the header CRC32: the header's size, then its type
+            _, at = leb128(head, len(RAR5_SIGNATURE) + 4)
+            kind, _ = leb128(head, at)
+        except ValueError:
+            return False
+        return kind == RAR5_ENCRYPTION
     if head.startswith(RAR4_SIGNATURE) and len(head) >= 12 and head[9] == RAR4_MAIN:
         return bool(int.from_bytes(head[10:12], "little") & RAR4_MAIN_PASSWORD)
     return False

@@ -198,6 +198,12 @@ def test_4k60_vfr_clip_becomes_1080p60_cfr_in_sync(make_video, tmp_path):
     assert abs(_audio_seconds(out) - after["duration_s"]) < 0.05  # no drift
 
 
+def test_8k_clip_scales_down(make_video, tmp_path):
+    clip = make_video("8k.mp4", width=7680, height=4320, duration=0.2)
+    after = facts(fixed(clip, tmp_path / "out").output)
+    assert (after["width"], after["height"], after["rotation"]) == (1920, 1080, 0)
+
+
 def _audio_seconds(path: Path) -> float:
     from pymediainfo import MediaInfo
 

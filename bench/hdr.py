@@ -172,7 +172,7 @@ def ensure_seed(key: str) -> Path:
 
 def _ffmpeg(args: list[str]) -> str:
     proc = subprocess.run([videogen.ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args],
-                          capture_output=True, text=True, errors="replace")
+                          capture_output=True, text=True, errors="replace", check=False)
     if proc.returncode != 0:
         raise SystemExit(f"ffmpeg failed: {' '.join(args)}\n{proc.stderr[-2000:]}")
     return proc.stderr

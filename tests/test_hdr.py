@@ -24,7 +24,7 @@ from PIL import Image
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.fixers import FixOptions
-from kcsubmit.fixing import fix
+from kcsubmit.fixing import Fixed, fix
 
 # One-second clips are compliant in length under this profile.
 BRIEF = profile_mod.parse(profile_text(min_duration_s=0.1, max_duration_s=5), "<brief>")
@@ -70,7 +70,7 @@ def frame(path: Path, out: Path, at: float = 0.5) -> Image.Image:
     return Image.open(out).convert("RGB")
 
 
-def fixed(src: Path, out: Path, options: FixOptions = LIBX264, profile: Any = BRIEF):  # noqa: ANN201
+def fixed(src: Path, out: Path, options: FixOptions = LIBX264, profile: Any = BRIEF) -> Fixed:
     report = fix([src], out, rules=profile, options=options)
     done, = report.files
     assert done.error is None, done.error

@@ -3,8 +3,9 @@
 Start-up, ``check`` against the ``mediainfo`` CLI, an archive against the file it holds, batch
 scaling with ``--jobs``, the memory of a .docx with 30 large photos (here); ``fix`` against raw
 ffmpeg (``fix.py``); ``pack`` against ``zip -0`` and ``cp`` (``pack.py``); a 1,000-file soak
-(``soak.py``). Each command is a fresh process timed by the launcher in ``common.py`` (median wall
-time, peak RSS from ``os.wait4``); each ratio is against a reference measured in the same run.
+(``soak.py``); HDR phone video and 4:3 SDR, ``fix`` against HandBrakeCLI (``hdr.py``).
+Each command is a fresh process timed by the launcher in ``common.py`` (median wall time, peak RSS
+from ``os.wait4``); each ratio is against a reference measured in the same run.
 ``--write-docs`` rewrites docs/benchmarks.md, keeping what follows its notes marker. POSIX only.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fix  # noqa: E402
+import hdr  # noqa: E402
 import pack  # noqa: E402
 import soak  # noqa: E402
 
@@ -67,7 +69,7 @@ VARIANTS = [("合格", {}), ("竖屏", {"rotation": 90}), ("4比3", {"width": 14
 COPIES = 5
 SCALING_AIM = 1.10  # "the same time": 250 MB within 10 % of 25 MB
 SCALING_HEAD = ["what", "25 MB s", "250 MB s", "250 MB / 25 MB", "aim", "met"]
-SECTIONS = ("startup", "check", "archive", "batch", "docx", "fix", "pack", "soak")
+SECTIONS = ("startup", "check", "archive", "batch", "docx", "fix", "pack", "soak", "hdr")
 
 
 # --- media (made once into bench/out, then reused) -------------------------------------------------
@@ -316,7 +318,7 @@ class Load:
 
 def render_docs(info: list[tuple[str, str]], sections: list[Section], timings: dict[str, Timing],
                 afters: dict[str, str], soak_md: str | None, tools: dict[str, str], runs: int,
-                took: float, load: str, missed: list[str], notes: str) -> str:
+                took: float, load: str, missed: list[str], notes: str, hdr_md: str | None = None) -> str:
     names = {c.key: c.what for s in sections for c in s.cases}
     parts = []
     for s in sections:
@@ -325,6 +327,8 @@ def render_docs(info: list[tuple[str, str]], sections: list[Section], timings: d
                      + (f"{afters[s.key]}\n\n" if afters.get(s.key) else "") + f"```\n{commands}\n```\n")
     if soak_md is not None:
         parts.append(f"## Soak: {soak.COUNT:,} submissions\n\n{soak_md}")
+    if hdr_md is not None:
+        parts.append(hdr_md)
     aims = "\n".join(f"- {m}" for m in missed) or "- none"
     return f"""# Benchmarks
 
@@ -358,9 +362,11 @@ Aims not met in this run:
 
 `make bench` (makes `.venv`, runs everything, rewrites this file) or `.venv/bin/python bench/run.py
 --write-docs`; `--runs N` sets the runs of the quick commands, `--only fix,pack` runs some tables
-(without `--write-docs`), `--no-presets` skips the preset sweep. `python bench/fix.py`,
-`bench/pack.py` and `bench/soak.py` each run one part alone. Needs `mediainfo` and `zip` on PATH
-(`apt-get install -y mediainfo zip`). The media are generated into `bench/out/` (git-ignored) once
+(without `--write-docs`), `--no-presets` skips the preset sweep, `--hdr-seconds N` sets the length
+of the HDR table's sources (default 180). `python bench/fix.py`, `bench/pack.py`, `bench/soak.py`
+and `bench/hdr.py [--seconds N] [--write-docs]` each run one part alone (the last rewrites only its
+own table). Needs `mediainfo`, `zip` and `HandBrakeCLI` on PATH
+(`apt-get install -y mediainfo zip handbrake-cli`). The media are generated into `bench/out/` (git-ignored) once
 and then reused.
 
 ## Notes
@@ -386,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", type=lambda v: [s for s in v.split(",") if s], default=list(SECTIONS),
                         help=f"comma-separated tables to run, of {','.join(SECTIONS)} (not with --write-docs)")
     parser.add_argument("--no-presets", action="store_true", help="skip the libx264 preset sweep (about 90 s)")
+    parser.add_argument("--hdr-seconds", type=float, default=hdr.SECONDS,
+                        help=f"length of the HDR table's sources (default {hdr.SECONDS:g})")
     args = parser.parse_args(argv)
     if unknown := set(args.only) - set(SECTIONS):
         parser.error(f"unknown table {', '.join(sorted(unknown))}; known: {','.join(SECTIONS)}")
@@ -431,12 +439,23 @@ def main(argv: list[str] | None = None) -> int:
         print(soak.text(result))
         soak_md = soak.markdown(result, shown(result.cmd, tools))
         missed += soak.misses(result)
+    hdr_md = None
+    if "hdr" in args.only:
+        print("\nHDR phone video:", flush=True)
+        started = time.perf_counter()
+        with scratch_dir() as scratch:
+            tables = hdr.run(kc, args.hdr_seconds, scratch)
+        for table in tables:
+            print(f"\n{table.title}\n{text_table(hdr.HEAD, hdr.body(table))}")
+        hdr_md = hdr.markdown(tables, args.hdr_seconds, time.perf_counter() - started,
+                              {kc: "kcsubmit", hdr.HANDBRAKE: "HandBrakeCLI"})
+        missed += hdr.misses(tables)
     took = time.perf_counter() - began
     print(f"\naims not met: {len(missed)}" + "".join(f"\n  {m}" for m in missed))
     print(f"{load.text()}\nthe whole run took {minutes(took)}")
     if args.write_docs:
         DOCS.write_text(render_docs(info, sections, timings, afters, soak_md, tools, args.runs, took,
-                                    load.text(), missed, kept_notes()), encoding="utf-8")
+                                    load.text(), missed, kept_notes(), hdr_md), encoding="utf-8")
         print(f"wrote {DOCS.relative_to(ROOT)}")
     return 0
 

@@ -21,7 +21,7 @@ from PIL import Image
 from kcsubmit import profile as profile_mod
 from kcsubmit.engine import check
 from kcsubmit.fixers import FixOptions
-from kcsubmit.repair import fix
+from kcsubmit.repair import Fixed, fix
 
 import colourchart
 import hdrgen
@@ -72,7 +72,7 @@ def frame(path: Path, out: Path, at: float = 0.5) -> Image.Image:
     return Image.open(out).convert("RGB")
 
 
-def fixed(src: Path, out: Path, options: FixOptions = LIBX264, profile: Any = BRIEF):  # noqa: ANN201
+def fixed(src: Path, out: Path, options: FixOptions = LIBX264, profile: Any = BRIEF) -> Fixed:
     report = fix([src], out, rules=profile, options=options)
     done, = report.files
     assert done.error is None, done.error
@@ -198,6 +198,12 @@ def test_4k60_vfr_clip_becomes_1080p60_cfr_in_sync(make_video, tmp_path):
     assert round(after["frame_rate"]) == 60
     assert abs(after["duration_s"] - before["duration_s"]) < 0.05
     assert abs(_audio_seconds(out) - after["duration_s"]) < 0.05  # no drift
+
+
+def test_8k_clip_scales_down(make_video, tmp_path):
+    clip = make_video("8k.mp4", width=7680, height=4320, duration=0.2)
+    after = facts(fixed(clip, tmp_path / "out").output)
+    assert (after["width"], after["height"], after["rotation"]) == (1920, 1080, 0)
 
 
 def _audio_seconds(path: Path) -> float:

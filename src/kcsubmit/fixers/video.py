@@ -41,7 +41,7 @@ STANDARD_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 50.0, 60000 / 10
 AUDIO_BITRATE = 192_000
 SAFETY = 0.95  # of the limit, for the container and the encoder's misses
 PRESET = "veryfast"  # chosen from bench/: see docs/benchmarks.md
-CRF = 20
+CRF = 22  # HandBrake's RF 22: no larger than its files at a VMAF at least as high (docs/benchmarks.md)
 #: The VBV ceiling: H.264 High level 4.2 (1080p60) allows 62.5 Mb/s; CRF 20 needs far less.
 #: Without it a sub-second clip asks x264 for gigabits ("Numerical result out of range").
 MAX_VIDEO_RATE = 50_000_000
@@ -108,6 +108,7 @@ def _filters(facts: Mapping[str, Any], rule_ids: set[str], profile: Profile, fit
         steps.append("bwdif=mode=send_frame")
         details.append(f"deinterlace ({facts.get('scan_type')})")
     steps.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")  # square pixels first
+    convert = colour.filters(facts, details)  # at the picture's own size: cheap for a 4K source
     shown = f"{facts.get('display_width')}x{facts.get('display_height')}"
     if fit == "crop":
         steps.append(f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}")
@@ -118,15 +119,17 @@ def _filters(facts: Mapping[str, Any], rule_ids: set[str], profile: Profile, fit
                      f"boxblur=luma_radius=min(h\\,w)/20:luma_power=2[bg];"
                      f"[fg]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2[fg];"
                      f"[bg][fg]overlay=(W-w)/2:(H-h)/2")
-    else:
-        steps.append(f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+    else:  # the picture is converted before the bars are added (a portrait clip: a third of the pixels)
+        steps.append(f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,{convert},"
                      f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black")
+        convert = ""
     if shown != f"{w}x{h}":
         details.append(f"{shown} → {w}x{h} ({fit})")
     steps.append("setsar=1")
     if trim_at is not None:
         steps.append(f"fade=t=out:st={max(0.0, trim_at - 1):.3f}:d=1")
-    steps.append(colour.filters(facts, details))  # at the output size: cheap for a 4K source
+    if convert:
+        steps.append(convert)
     return ",".join(steps)
 
 

@@ -86,10 +86,10 @@ def hdr_format(track: Any, transfer: str | None) -> tuple[str | None, bool | Non
 
 def peak_luminance(track: Any) -> int | None:
     """The brightest light of the content in cd/m²: MaxCLL, else the mastering display's maximum."""
-    cll = re.match(r"\s*([\d.]+)", _field(track, "maximum_content_light_level") or "")
+    cll = re.match(r"\s*(\d+(?:\.\d+)?)", _field(track, "maximum_content_light_level") or "")
     if cll and float(cll.group(1)) > 0:
         return round(float(cll.group(1)))
-    mastering = re.search(r"max:\s*([\d.]+)", _field(track, "mastering_display_luminance") or "")
+    mastering = re.search(r"max:\s*(\d+(?:\.\d+)?)", _field(track, "mastering_display_luminance") or "")
     if mastering and float(mastering.group(1)) > 0:
         return round(float(mastering.group(1)))
     return None
@@ -103,6 +103,7 @@ CICP_TRANSFERS = {1: "BT.709", 6: "BT.601", 13: "sRGB/sYCC", 14: "BT.2020 (10-bi
                   16: "PQ", 18: "HLG"}
 CICP_MATRICES = {0: "RGB", 1: "BT.709", 5: "BT.601", 6: "BT.601", 9: "BT.2020 non-constant", 10: "BT.2020 constant"}
 MOOV_LIMIT = 64 << 20  # the av1C box is in moov; a bigger moov is not read for it
+TOP_BOXES = 1000  # top-level boxes looked at before giving up (a crafted file may hold millions)
 
 
 def av1_facts(stream: Any) -> dict[str, Any]:
@@ -132,7 +133,9 @@ def _av1c(stream: Any) -> bytes | None:
     stream.seek(0, 2)
     size = stream.tell()
     at = 0
-    while at + 8 <= size:
+    for _ in range(TOP_BOXES):
+        if at + 8 > size:
+            break
         stream.seek(at)
         head = stream.read(16)
         length, kind = int.from_bytes(head[:4], "big"), head[4:8]
@@ -146,7 +149,8 @@ def _av1c(stream: Any) -> bytes | None:
         if kind == b"moov":
             if length > MOOV_LIMIT:
                 return None
-            moov = stream.read(length - header) if header == 16 else head[8:] + stream.read(length - 16)
+            stream.seek(at + header)
+            moov = stream.read(length - header)
             found = moov.find(b"av1C")
             if found < 4:
                 return None

@@ -63,12 +63,18 @@ def _decode_part(part: str) -> str:
         raw = part.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a lone surrogate that stands for no byte (not from the file system)
         return SURROGATE.sub("\ufffd", part)
+    return meant(raw) or raw.decode("utf-8", "replace")
+
+
+def meant(raw: bytes) -> str | None:
+    """What the bytes of a name meant: UTF-8 when valid (macOS, Linux), else GB18030, which holds
+    GBK (Chinese Windows and its zip tools), else None."""
     for encoding in ("utf-8", "gb18030"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    return raw.decode("utf-8", "replace")
+    return None
 
 
 def escape_controls(text: str, keep: str = "") -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import KcsubmitError
+from ..names import meant
 
 FORMATS = ("zip", "rar", "7z", "tar", "gzip", "bzip2", "xz")
 UTF8_FLAG = 0x800
@@ -168,16 +169,8 @@ class _Window(io.RawIOBase):
 
 
 def guess_name(raw: bytes) -> str | None:
-    """What an unflagged non-ASCII name meant: UTF-8 when the bytes are valid UTF-8 (zips
-    made on a Mac), else GBK when they decode cleanly (Chinese Windows), else None."""
-    if raw.isascii():
-        return None
-    for encoding in ("utf-8", "gbk"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
+    """What an unflagged non-ASCII name meant (:func:`kcsubmit.names.meant`), else None."""
+    return None if raw.isascii() else meant(raw)
 
 
 def _unicode_path(extra: bytes, raw_name: bytes) -> str | None:

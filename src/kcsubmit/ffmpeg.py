@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 
 from .errors import KcsubmitError, ToolMissing
+from .interrupts import INTERRUPTS, hold, release
 
 HARDWARE = ("h264_nvenc", "h264_qsv", "h264_amf", "h264_videotoolbox")
 
@@ -84,15 +85,15 @@ def run(args: Sequence[str], duration_s: float | None = None,
         # where Python reports it as "Exception ignored" and drops it: the fix would go on.
         # So SIGINT/SIGTERM wait (blocked) until the process exists, then arrive in the try
         # below, which stops ffmpeg. The child unblocks them before exec.
-        held = _hold_interrupts()
+        held = hold()
         try:
             proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors,
                                     preexec_fn=_child_setup if held is not None else None)
         except BaseException:
-            _release_interrupts(held)
+            release(held)
             raise
         try:
-            _release_interrupts(held)  # a Ctrl-C held back is raised here
+            release(held)  # a Ctrl-C held back is raised here
             assert proc.stdout is not None
             for raw in proc.stdout:
                 line = raw.decode("ascii", "replace").strip()
@@ -117,21 +118,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.kill()  # not terminate(): ffmpeg would finish writing a file we are about to delete
     proc.wait()
-
-
-INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
-
-
-def _hold_interrupts() -> set[int | signal.Signals] | None:
-    """Block Ctrl-C and SIGTERM in this thread (POSIX); the previous mask, or None."""
-    if os.name != "posix" or not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
-
-
-def _release_interrupts(held: set[int | signal.Signals] | None) -> None:
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _child_setup() -> None:  # pragma: no cover - runs in the child, before exec

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from . import engine, manifest
 from .errors import KcsubmitError, UsageError
 from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
 from .fixers import FixOptions
+from .interrupts import scratch_dir
 from .models import Finding, Packed, PackReport, Planned, Severity
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
@@ -56,7 +56,7 @@ def pack(target: str | Path = ".", out_dir: str | Path | None = None, *, studio:
     limit = state.profile.archive["max_bytes"]
     report = engine.check([str(target)], rules=state.profile, for_pack=True, exclude=[out], studio=state.studio)
     whole = [("submission", f) for f in report.submission]
-    with tempfile.TemporaryDirectory(prefix="kcsubmit-pack-") as work:
+    with scratch_dir(prefix="kcsubmit-pack-") as work:
         fixed = None
         if fix and not dry_run:
             fixed = run_fix([str(target)], Path(work) / "fixed", rules=state.profile, options=options)

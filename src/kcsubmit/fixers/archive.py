@@ -10,12 +10,12 @@ Junk, unsafe, encrypted, link and device entries are left out.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from .. import engine
 from ..errors import KcsubmitError
+from ..interrupts import scratch_dir
 from ..models import FileResult
 from ..probes import readers
 from ..probes.archive import is_junk, open_reader, unsafe_reason
@@ -39,7 +39,7 @@ def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: 
     except Exception as exc:  # noqa: BLE001 - damaged (A008): nothing to repack from
         raise KcsubmitError(f"cannot repack: the archive does not open ({type(exc).__name__}: {exc})") from None
     try:
-        with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch:
+        with scratch_dir(prefix="kcsubmit-") as scratch:
             write_zip(target, _entries(reader, Path(scratch), profile, options, details))
     finally:
         reader.close()

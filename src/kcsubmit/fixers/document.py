@@ -34,13 +34,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from .. import discover
 from ..errors import KcsubmitError, ToolMissing
+from ..interrupts import scratch_dir
 from ..models import FileResult
 from ..probes import image as probe_image
 from ..probes import opc
@@ -82,7 +82,7 @@ def fix(src: Path, result: FileResult | None, profile: Profile, target: Path,
         return Outcome("rewritten" if changed else "copied", tuple(lines))
     if fmt not in CONVERTIBLE:
         raise fix_image.Unfixable(f"{src.name}: {fmt or 'unknown'} cannot be converted to .docx")
-    with tempfile.TemporaryDirectory(prefix="kcsubmit-docx-") as work:
+    with scratch_dir(prefix="kcsubmit-docx-") as work:
         converted = Path(work) / "converted.docx"
         convert(src, converted, fmt)
         _, lines = _fix_pictures(converted, profile, target, options.fit)
@@ -104,7 +104,7 @@ def convert(src: Path, target: Path, fmt: str | None = None) -> None:
         raise ToolMissing(f"converting {src.name} to .docx needs LibreOffice (soffice): {INSTALL_HINT}",
                           key="soffice_missing", name=src.name)
     fmt = fmt or discover.sniff(src).format
-    with tempfile.TemporaryDirectory(prefix="kcsubmit-soffice-") as work:
+    with scratch_dir(prefix="kcsubmit-soffice-") as work:
         folder = Path(work)
         # An ASCII name, away from the original: no lock file next to it, no path quirks.
         source = folder / ("source" + SUFFIX_BY_FORMAT.get(fmt or "", src.suffix.lower()))

@@ -21,13 +21,13 @@ The findings' rules name the step (``Rule.fix``):
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import ffmpeg
+from ..interrupts import scratch_dir
 from ..models import FileResult
 from ..profile import Profile
 from ..rules.base import RULES, fix_steps, to_fix
@@ -179,7 +179,7 @@ def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: 
         rate = int((limit * SAFETY * 8 / duration - AUDIO_BITRATE) * 0.9)
         again = plan(src, facts, rule_ids | {"V012"}, profile, options, "libx264", video_bitrate=rate)
         args = _average_bitrate(again.args, rate)
-        with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch:
+        with scratch_dir(prefix="kcsubmit-") as scratch:
             log = str(Path(scratch) / "x264")
             ffmpeg.run(args + ["-pass", "1", "-passlogfile", log, "-an", "-f", "null", os.devnull],
                        duration, options.progress)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import discover
+from ..interrupts import scratch_dir
 from . import rartool, readers
 from .readers import CapExceeded, Entry, Reader, Unreadable
 
@@ -82,7 +82,7 @@ def probe(path: Path | str, fmt: str | None, limits: Mapping[str, Any], themes: 
         facts.update(damaged=_reason(exc), entries=0, readable=_readable(path, facts["format"]))
         return facts
     try:
-        with tempfile.TemporaryDirectory(prefix="kcsubmit-") as scratch:
+        with scratch_dir(prefix="kcsubmit-") as scratch:
             _inspect(reader, path, facts, limits, themes, Path(scratch))
     finally:
         reader.close()

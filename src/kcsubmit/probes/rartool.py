@@ -22,11 +22,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import IO
+
+from ..interrupts import scratch_dir
 
 ENV = "KCSUBMIT_RAR_TOOLS"
 # sample → (file in rarsamples/, the entry to extract); every entry holds the same 2,048 bytes.
@@ -148,7 +149,7 @@ def reads(style: str, path: str, sample: str) -> bool:
     """Whether the tool returns the right bytes of one sample."""
     file, member = SAMPLES[sample]
     with resources.as_file(resources.files(__package__).joinpath("rarsamples").joinpath(file)) as archive, \
-            tempfile.TemporaryDirectory(prefix="kcsubmit-") as folder:
+            scratch_dir(prefix="kcsubmit-") as folder:
         given = alone(str(archive), folder) if style == "unar" else str(archive)
         try:
             done = subprocess.run(command(style, path, given, member), check=False, stdin=subprocess.DEVNULL,

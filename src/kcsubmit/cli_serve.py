@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 import typer
 
 
-
 def serve(
     folder: Annotated[Optional[Path], typer.Argument(help="Work folder for the originals, repaired copies and archives; default: a new folder under Documents/kcsubmit.")] = None,
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1; default: a free one.")] = 0,
@@ -24,6 +23,6 @@ def serve(
     Example:  kcsubmit serve
     """
     from .i18n import detect_lang
-    from .serve import serve as run
+    from .serve.server import serve as run
 
     run(folder, port=port, open_browser=not no_browser, rules=rules, lang=detect_lang(lang))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import parse_qs
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "kcsubmit_token"
 HEADER = "x-kcsubmit-token"
@@ -78,7 +78,7 @@ class Guard:
                 await _answer(send, 403, b"kcsubmit: refused")
                 return
 
-        async def guarded_send(message: dict) -> None:  # type: ignore[type-arg]
+        async def guarded_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
             await send(message)

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..i18n import finding_message, ui
 from ..models import Finding, FixReport, PackReport, Report, Severity
 from ..names import readable
-from ..reporters.html import MARK, STATUS, Page, _children, _rich, _state
+from ..reporters.html import MARK, STATUS, Page, _children, _rich
 from ..units import Bytes
 
 
@@ -61,7 +61,7 @@ def fixed(result: FixReport, after: Report | None, before: Report | None, lang: 
             f'{_findings(f.before, lang)}</div><div class="arrow">→</div>'
             f'<div class="side"><h3>{escape(ui("fix_col_after", lang))}</h3>{right}'
             f'{_findings(f.after, lang) if f.output else ""}'
-            + (f'<p class="error">{escape(f.error)}</p>' if f.error else "")
+            + (f'<p class="fix-error">{escape(f.error)}</p>' if f.error else "")
             + (f'<p class="where">{escape(t("saved_as", lang, name=Path(f.output).name))}</p>' if f.output else "")
             + '</div></div></article>')
     return "\n".join(rows)
@@ -70,8 +70,9 @@ def fixed(result: FixReport, after: Report | None, before: Report | None, lang: 
 def _findings(findings: tuple[Finding, ...], lang: str) -> str:
     if not findings:
         return f'<p class="passed">✓ {escape(ui("html_passed", lang))}</p>'
+    ordered = sorted(findings, key=lambda f: (f.severity.rank, f.rule))
     items = [f'<li class="finding {STATUS[f.severity]}"><code class="rule">{escape(f.rule)}</code> '
-             f'{_rich(finding_message(f, lang))}</li>' for f in sorted(findings, key=lambda f: (f.severity.rank, f.rule))]
+             f'{_rich(finding_message(f, lang))}</li>' for f in ordered]
     return f'<ul class="findings short">{"".join(items)}</ul>'
 
 
@@ -97,11 +98,11 @@ def packed(result: PackReport, lang: str) -> str:
             f'{escape(Path(a.path).name)}</a>'
             f'<span class="size">{escape(Bytes(a.size).render(lang))} / {escape(Bytes(result.limit).render(lang))}'
             f' ({share:.0%})</span><meter min="0" max="1" value="{share:.4f}"></meter>'
-            f'<span class="upload">{escape(t("upload_to", lang, where=where))}</span>'
+            f'<span class="upload-to">{escape(t("upload_to", lang, where=where))}</span>'
             f'<span class="entries">{escape(", ".join(a.entries))}</span></li>')
     return (f'<section class="summary ok"><div class="verdict"><span class="mark">{MARK["ok"]}</span>'
             f'{escape(t("packed", lang, count=len(result.archives)))}</div></section>'
             f'<ul class="archives">{"".join(rows)}</ul>')
 
 
-__all__ = ["report", "fixed", "packed", "_state"]
+__all__ = ["report", "fixed", "packed"]

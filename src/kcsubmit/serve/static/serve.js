@@ -118,7 +118,7 @@ function renderJob() {
     const rows = [];
     const title = T["job_" + job.status].replace("{seconds}", job.seconds);
     rows.push(el("p", { class: "status " + job.status, text: title }));
-    if (job.error) rows.push(el("p", { class: "error", text: job.error }));
+    if (job.error) rows.push(el("p", { class: "job-error", text: job.error }));
     if (kind === "fix") {
       job.steps.forEach((step, i) => {
         const bar = el("progress", { max: "1", value: String(step.done) });
@@ -185,7 +185,7 @@ function upload(file) {
     const bar = el("progress", { max: "1", value: "0" });
     const pct = el("span", { class: "pct", text: "0%" });
     const cancel = el("button", { type: "button", class: "cancel", text: T.cancel, onclick: () => xhr.abort() });
-    const row = el("li", { class: "upload" }, el("span", { class: "name", text: file.name }), bar, pct, cancel);
+    const row = el("li", { class: "uploading" }, el("span", { class: "name", text: file.name }), bar, pct, cancel);
     $("uploads").append(row);
     xhr.upload.addEventListener("progress", (e) => {
       if (!e.lengthComputable) return;

@@ -412,6 +412,29 @@ def test_ctrl_c_during_a_repair_stops_ffmpeg_and_leaves_nothing_half_written(
     assert not any(name.endswith(".kcsubmit-part") or name.endswith(".mp4") for name in left), left
 
 
+def test_sigterm_stops_cleanly_and_a_busy_port_is_one_line(serve, tmp_path: Path) -> None:
+    served = serve("--lang", "en")
+    taken = subprocess.run([sys.executable, "-m", "kcsubmit", "serve", str(tmp_path / "other"), "--no-browser",
+                            "--port", str(served.port), "--lang", "en"], capture_output=True, text=True, timeout=60)
+    assert taken.returncode == 2 and taken.stdout == ""
+    assert taken.stderr.startswith(f"kcsubmit: error: cannot listen on 127.0.0.1:{served.port}")
+    assert len(taken.stderr.splitlines()) == 1
+    served.proc.terminate()
+    out, err = served.proc.communicate(timeout=60)
+    assert served.proc.returncode == 0, err
+    assert out.strip().endswith(ui("serve_stopped", "en")) and "Traceback" not in err
+
+
+def test_a_work_folder_used_before_is_listed_again(serve, tmp_path: Path) -> None:
+    originals = tmp_path / "work" / "originals"
+    originals.mkdir(parents=True)
+    (originals / "人工智能-定稿.mp4").write_bytes(b"not really a video")
+    (originals / "kcsubmit.toml").write_text(f'studio = "{STUDIO}"\n', encoding="utf-8")
+    state = _state(serve())
+    assert state["studio"] == STUDIO
+    assert [(i["name"], i["role"], i["theme"]) for i in state["items"]] == [("人工智能-定稿.mp4", "video", "人工智能")]
+
+
 def test_safe_names() -> None:
     assert safe_name(XSS_NAME) == "_img src=x onerror=alert(1)_.mp4"
     assert safe_name("../../etc/passwd") == "passwd"

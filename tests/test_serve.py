@@ -37,6 +37,7 @@ SHOTS = ROOT / "docs" / "serve" if os.environ.get("KCSUBMIT_SCREENSHOTS") else N
 STUDIO = "示例中学青少年科学工作室"
 XSS_NAME = "<img src=x onerror=alert(1)>.mp4"
 XSS_STUDIO = '"><script>alert(2)</script>'
+XSS_TEXT = "<img src=x onerror=alert(3)>"  # a paragraph of the case document
 MB = 1_000_000
 
 
@@ -251,26 +252,35 @@ def test_hostile_names_show_as_text_and_run_nothing(page, serve, make_video: Cal
     hostile = tmp_path / "in" / XSS_NAME
     hostile.parent.mkdir()
     shutil.copy(make_video("small.mp4", width=320, height=180), hostile)
+    document = docgen.make_docx(tmp_path / "in" / "案例.docx", paragraphs=[XSS_TEXT + docgen.chinese_text(600)])
     served = serve()
     page.goto(served.url)
     with page.expect_response("**/api/settings"):
         page.fill("#studio", XSS_STUDIO)
         page.locator("#studio").press("Enter")
-    page.set_input_files("#pick", [str(hostile)])
-    row = page.locator("#files tbody tr")
-    expect(row).to_have_count(1, timeout=30_000)
+    page.set_input_files("#pick", [str(hostile), str(document)])
+    rows = page.locator("#files tbody tr")
+    expect(rows).to_have_count(2, timeout=30_000)
+    row = rows.filter(has_text=".mp4")
     expect(row.locator(".shown")).to_have_text(XSS_NAME)
+    with page.expect_response("**/api/files/*"):
+        row.locator("select.theme").select_option("人工智能")
+    expect(row.locator("select.theme")).to_have_value("人工智能")
     page.click("#run-check")
     expect(page.locator("#report .summary")).to_be_visible(timeout=90_000)
     expect(page.locator("#report .finding code.rule", has_text="S006")).to_have_count(1)  # the studio name
+    expect(page.locator("#report .finding code.rule", has_text="D003")).to_have_count(1)  # quotes the text
     text = page.locator("body").inner_text()
-    assert XSS_NAME in text and XSS_STUDIO in text
+    assert XSS_NAME in text, text
+    assert XSS_STUDIO in text, text
+    assert XSS_TEXT[:20] in text, text  # D003 quotes the opening of the longest paragraph
     assert page.locator("img[src=x]").count() == 0
     assert page.locator("script").count() == 1  # serve.js only
     assert page.evaluate("document.querySelectorAll('[onerror]').length") == 0
     assert dialogs == []
     # On disk, a safe name of ours; nothing outside the work folder.
     assert [p.name for p in (served.work / "originals").iterdir() if p.suffix == ".mp4"] == [safe_name(XSS_NAME)]
+    expect(page.locator("#report h2", has_text=safe_name(XSS_NAME))).to_have_count(1)  # checked too
 
 
 # --------------------------------------------------------------------------- the door

@@ -112,7 +112,7 @@ class Server:
         return JSONResponse({"ok": True})
 
     async def upload(self, request: Request) -> Response:
-        name = request.query_params.get("name", "")
+        name = request.query_params.get("name", "")[:1000]  # shown only: the file gets a safe name of ours
         if self.runner.busy():
             return _busy(self.lang)
         try:
@@ -152,6 +152,8 @@ class Server:
             if not self.space.items:
                 return JSONResponse({"error": views.t("no_files", self.lang)}, status_code=409)
         space, run = self.space, JOBS[kind]
+        if self.inbox.busy():
+            return _busy(self.lang)
         try:
             self.runner.start(kind, lambda reporter: run(space, reporter), self.label, self.describe)
         except Busy:

@@ -70,6 +70,11 @@ class Inbox:
             self._taken.add(name)
         return self.folder / name
 
+    def busy(self) -> bool:
+        """Whether an upload is on its way (a job started now would miss it)."""
+        with self._lock:
+            return bool(self._taken)
+
     def release(self, path: Path) -> None:
         with self._lock:
             self._taken.discard(path.name)

@@ -119,7 +119,7 @@ class Workspace:
         item = Item(self.next_id, name, path, path.stat().st_size, kind)
         self.next_id += 1
         profile = self.profile()
-        if kind in ("video", "archive"):
+        if kind == "video":  # an archive stays unused unless chosen: pack would put it inside a zip
             item.role = "video"
             item.theme = engine.theme_of(Path(name), profile) or engine.theme_of(path, profile)
         elif kind == "document":

@@ -58,7 +58,8 @@ def start(work: Path, *args: str) -> Served:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join([str(ROOT / "src"),
                                                                                  os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-m", "kcsubmit", "serve", str(work), "--no-browser", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=hasattr(os, "killpg"))  # its own group, as in a terminal
     assert proc.stdout is not None
     line = proc.stdout.readline()
     found = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)", line)
@@ -74,7 +75,11 @@ def start(work: Path, *args: str) -> Served:
 
 
 def stop(served: Served) -> str:
-    served.proc.send_signal(signal.SIGINT)
+    """Ctrl-C as a terminal sends it: to the server and every process it started (ffmpeg)."""
+    if hasattr(os, "killpg"):
+        os.killpg(served.proc.pid, signal.SIGINT)
+    else:
+        served.proc.send_signal(signal.SIGINT)
     try:
         _, err = served.proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:

@@ -28,7 +28,9 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_holds_the_package_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for data in ("kcsubmit/profiles/2023.toml", "kcsubmit/locales/zh.toml", "kcsubmit/locales/en.toml",
-                 *(f"kcsubmit/probes/rarsamples/{name}.rar" for name in ("rar4", "rar5", "rar4-solid", "rar5-solid"))):
+                 *(f"kcsubmit/probes/rarsamples/{name}.rar" for name in ("rar4", "rar5", "rar4-solid", "rar5-solid")),
+                 "kcsubmit/serve/templates/index.html", "kcsubmit/serve/static/serve.js",
+                 "kcsubmit/serve/static/serve.css"):
         assert data in names
     assert not any(n.startswith(("tests/", "fixtures/", "bench/")) for n in names)
 

@@ -114,6 +114,12 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     report, options = visible(report), visible(options)
     lang = options.lang
     console = make_console(out, options.color)
+    if report.plan is not None and (report.stopped or report.dry_run):
+        from .plan import render_plan
+
+        title = ui("plan_title_dry" if report.dry_run else "plan_title", lang, folder=report.out_dir)
+        render_plan(report.plan, console, lang, title, "fix", options.target or ".")
+        return
     title = ui("pack_fix_title", lang) if within_pack else ui("fix_title", lang, folder=report.out_dir)
     table = Table(title=title, title_justify="left", show_lines=True)
     columns = ("fix_col_file", "fix_col_action", "fix_col_before", "fix_col_after")
@@ -122,6 +128,8 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     for f in report.files:
         action = Text(ui(f"fix_{f.action}", lang) if f.action != "failed" else ui("fix_failed", lang),
                       style="red" if f.error else "green")
+        if f.cached:
+            action.append(" " + ui("fix_cached", lang))
         if f.details:
             action.append("\n" + "\n".join(f.details), style="dim")
         after = _rules(f.after) if f.output else Text(f.error or "", style="red")
@@ -159,6 +167,12 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
     if report.fixed is not None:
         render_fix(report.fixed, out, options, within_pack=True)
         console.print()
+    if report.fix_plan is not None and report.fixed is None:  # --fix stopped or --dry-run: the plan
+        from .plan import render_plan
+
+        title = ui("plan_title_dry" if report.dry_run else "plan_title", lang, folder=report.out_dir)
+        render_plan(report.fix_plan, console, lang, title, "pack", (options.target or ".") + " --fix")
+        return
     if not report.ok:
         console.print(Text(ui("pack_refused", lang), style="bold red"))
         for path, reason in report.failures:

@@ -1,0 +1,158 @@
+"""Issue 19: a plan before the work, progress during it, and no work thrown away.
+
+ffmpeg runs are counted for real: ``KCSUBMIT_FFMPEG`` points at a small wrapper that appends its
+arguments to a log and then becomes the bundled ffmpeg (``os.execv``); an encode is a run with
+``-progress`` (:func:`kcsubmit.ffmpeg.run`).  The cache is a folder of the test's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import docgen
+import pytest
+from conftest import ROOT, profile_text
+
+STUDIO = "示例中学科学工作室"
+
+
+@pytest.fixture
+def counted(tmp_path: Path) -> dict[str, str]:
+    """The environment of a CLI run whose ffmpeg runs are logged, with its own cache folder."""
+    import imageio_ffmpeg
+
+    log = tmp_path / "ffmpeg.log"
+    wrapper = tmp_path / "ffmpeg-counted"
+    wrapper.write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import os, sys, time
+        log = {str(log)!r}
+        encodes = open(log, encoding="utf-8").read().count("-progress") if os.path.exists(log) else 0
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(" ".join(sys.argv[1:]) + "\\n")
+        if "-progress" in sys.argv and encodes >= int(os.environ.get("SLOW_AFTER", "1000")):
+            time.sleep(60)  # a long encode, to be interrupted
+        real = {imageio_ffmpeg.get_ffmpeg_exe()!r}
+        os.execv(real, [real, *sys.argv[1:]])
+        """), encoding="utf-8")
+    wrapper.chmod(0o755)
+    env = {**os.environ, "KCSUBMIT_FFMPEG": str(wrapper), "KCSUBMIT_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": str(ROOT / "src"), "KCSUBMIT_LANG": "zh", "LOG": str(log)}
+    return env
+
+
+def runs(env: dict[str, str]) -> list[str]:
+    log = Path(env["LOG"])
+    return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
+def encodes(env: dict[str, str]) -> int:
+    return sum("-progress" in line for line in runs(env))
+
+
+def cli(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kcsubmit", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def teacher(tmp_path: Path, make_video) -> Path:
+    """The teacher's folder, scaled down: a portrait phone clip, a lesson too long (7 s against a
+    maximum of 5), a compliant clip, and a Word file; a profile with those durations."""
+    root = tmp_path / "studio"
+    (root / "videos").mkdir(parents=True)
+    shutil.copy(make_video("portrait.mp4", width=320, height=180, rotation=90), root / "videos" / "a.mp4")
+    shutil.copy(make_video("long.mp4", width=320, height=180, duration=7.0), root / "videos" / "b.mp4")
+    shutil.copy(make_video("good.mp4"), root / "videos" / "c.mp4")
+    docgen.make_docx(root / "case" / "案例.docx", paragraphs=[docgen.chinese_text(100)],
+                     pictures=docgen.compliant_pictures(5))
+    (root / "short.toml").write_text(profile_text(min_duration_s=2, max_duration_s=5), encoding="utf-8")
+    (root / "kcsubmit.toml").write_text(f'''studio = "{STUDIO}"
+rules = "short.toml"
+[themes]
+"人工智能" = "videos/a.mp4"
+"逐梦航天" = "videos/b.mp4"
+"助力双减" = "videos/c.mp4"
+[case]
+document = "case/案例.docx"
+''', encoding="utf-8")
+    return root
+
+
+def cached(env: dict[str, str]) -> list[Path]:
+    return sorted((Path(env["KCSUBMIT_CACHE_DIR"]) / "fixed").glob("*.json"))
+
+
+def test_pack_fix_without_trim_stops_before_any_ffmpeg(teacher, tmp_path, counted):
+    proc = cli(counted, "pack", str(teacher), "--fix", "-o", str(tmp_path / "dist"))
+    assert proc.returncode == 1, proc.stderr
+    assert runs(counted) == []  # no ffmpeg process at all, not even an encoder probe
+    assert "--trim" in proc.stdout and "V006" in proc.stdout and "videos/b.mp4" in proc.stdout
+    assert "重新编码视频" in proc.stdout  # the plan: what would be done
+    assert not (tmp_path / "dist").exists() and cached(counted) == []
+    data = json.loads(cli(counted, "pack", str(teacher), "--fix", "-o", str(tmp_path / "dist"),
+                          "--format", "json").stdout)
+    assert data["ok"] is False and data["fix_plan"]["options"] == ["--trim"]
+    steps = {Path(f["source"]).name: f["step"] for f in data["fix_plan"]["files"]}
+    assert steps["a.mp4"] == "transcode" and steps["c.mp4"] == "copy"
+    assert runs(counted) == []
+
+
+def test_dry_run_prints_the_plan_for_fix_and_pack(teacher, tmp_path, counted):
+    proc = cli(counted, "fix", str(teacher), "-o", str(tmp_path / "fixed"), "--trim", "--dry-run",
+               "--format", "json")
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0 and data["dry_run"] and data["files"] == []
+    transcodes = [f for f in data["plan"]["files"] if f["step"] == "transcode"]
+    assert len(transcodes) == 2 and all(f["seconds"] > 0 for f in transcodes) and data["plan"]["blocking"] == []
+    text = cli(counted, "pack", str(teacher), "--fix", "--trim", "--dry-run").stdout
+    assert "修复计划" in text and "预计共需约" in text
+    assert runs(counted) == [] and not (tmp_path / "fixed").exists()
+
+
+def test_yes_accepts_the_trim(teacher, tmp_path, counted):
+    proc = cli(counted, "fix", str(teacher / "videos" / "b.mp4"), "-o", str(tmp_path / "fixed"), "--yes",
+               "--rules", str(teacher / "short.toml"), "--format", "json")
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0, proc.stdout
+    assert data["files"][0]["action"] == "transcoded" and encodes(counted) == 1
+
+
+def test_fix_then_pack_fix_encodes_each_video_once(teacher, tmp_path, counted):
+    first = cli(counted, "fix", str(teacher), "-o", str(tmp_path / "fixed"), "--trim", "--format", "json")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert encodes(counted) == 2  # a.mp4 (portrait) and b.mp4 (too long); c.mp4 is copied
+    assert len(cached(counted)) == 2  # the two videos (the rest is copied, not cached)
+    proc = cli(counted, "pack", str(teacher), "--fix", "--trim", "-o", str(tmp_path / "dist"), "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert encodes(counted) == 2  # nothing encoded again
+    data = json.loads(proc.stdout)
+    done = {Path(f["source"]).name: f for f in data["fixed"]["files"]}
+    assert done["a.mp4"]["cached"] and done["b.mp4"]["cached"] and not done["c.mp4"]["cached"]
+    assert len(data["archives"]) == 4
+
+
+def test_interrupted_pack_fix_resumes_from_the_cache(teacher, tmp_path, counted):
+    env = {**counted, "SLOW_AFTER": "1"}  # the second encode hangs until interrupted
+    proc = subprocess.Popen([sys.executable, "-m", "kcsubmit", "pack", str(teacher), "--fix", "--trim", "-o",
+                             str(tmp_path / "dist")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while encodes(counted) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert encodes(counted) == 2
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "已中断" in err.decode()
+    assert len(cached(counted)) == 1 and not (tmp_path / "dist").exists()
+    again = cli(counted, "pack", str(teacher), "--fix", "--trim", "-o", str(tmp_path / "dist"))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert encodes(counted) == 3  # only the interrupted video again
+    assert len(list((tmp_path / "dist").glob("*.zip"))) == 4

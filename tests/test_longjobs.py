@@ -156,3 +156,33 @@ def test_interrupted_pack_fix_resumes_from_the_cache(teacher, tmp_path, counted)
     assert again.returncode == 0, again.stdout + again.stderr
     assert encodes(counted) == 3  # only the interrupted video again
     assert len(list((tmp_path / "dist").glob("*.zip"))) == 4
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_pack_fix_shows_stages_and_progress_on_a_terminal(teacher, tmp_path, counted):
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "kcsubmit", "pack", str(teacher), "--fix", "--trim", "-o",
+                             str(tmp_path / "dist")], env={**counted, "COLUMNS": "120"},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.communicate(timeout=120)
+    os.close(master)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    for stage in ("[1/4] 检查", "[2/4] 修复", "[3/4] 打包", "[4/4] 复查"):
+        assert stage in text
+    assert "预计共需约" in text  # the estimate before the work
+    assert "总进度" in text and "videos/a.mp4" in text  # the overall bar and the current file's
+    assert "%" in text  # the bars were drawn while ffmpeg encoded
+    assert "压缩包在这个文件夹里" in text

@@ -17,8 +17,9 @@ import textwrap
 import time
 from pathlib import Path
 
-import docgen
 import pytest
+
+import docgen
 from conftest import ROOT, profile_text
 
 STUDIO = "示例中学科学工作室"
@@ -96,7 +97,7 @@ def test_pack_fix_without_trim_stops_before_any_ffmpeg(teacher, tmp_path, counte
     assert proc.returncode == 1, proc.stderr
     assert runs(counted) == []  # no ffmpeg process at all, not even an encoder probe
     assert "--trim" in proc.stdout and "V006" in proc.stdout and "videos/b.mp4" in proc.stdout
-    assert "重新编码视频" in proc.stdout  # the plan: what would be done
+    assert "重新压缩视频" in proc.stdout  # the plan: what would be done
     assert not (tmp_path / "dist").exists() and cached(counted) == []
     data = json.loads(cli(counted, "pack", str(teacher), "--fix", "-o", str(tmp_path / "dist"),
                           "--format", "json").stdout)
@@ -186,3 +187,31 @@ def test_pack_fix_shows_stages_and_progress_on_a_terminal(teacher, tmp_path, cou
     assert "总进度" in text and "videos/a.mp4" in text  # the overall bar and the current file's
     assert "%" in text  # the bars were drawn while ffmpeg encoded
     assert "压缩包在这个文件夹里" in text
+
+
+def test_chinese_output_says_what_fix_did_without_jargon(tmp_path, counted):
+    photo = tmp_path / "in" / "照片.jpg"
+    photo.parent.mkdir()
+    photo.write_bytes(docgen.jpeg((800, 600), orientation=6))
+    zh = cli({**counted, "COLUMNS": "200"}, "fix", str(photo), "-o", str(tmp_path / "out"), "--lang", "zh")
+    assert "按拍摄方向把照片转正" in zh.stdout and "尺寸 600x800 改为 640x480" in zh.stdout
+    assert "EXIF" not in zh.stdout and "(pad)" not in zh.stdout and "applied" not in zh.stdout
+    en = cli(counted, "fix", str(photo), "-o", str(tmp_path / "out-en"), "--lang", "en")
+    assert "EXIF orientation 6 applied" in en.stdout  # English keeps the terms
+
+
+def test_the_cache_is_bounded_and_can_be_cleared(tmp_path, counted, teacher):
+    from kcsubmit import cache
+
+    env = {**counted, "KCSUBMIT_CACHE_LIMIT": "1"}  # every new copy evicts the older ones
+    proc = cli(env, "fix", str(teacher), "-o", str(tmp_path / "fixed"), "--trim")
+    assert proc.returncode == 0, proc.stdout
+    assert cached(env) == [] and not list(Path(env["KCSUBMIT_CACHE_DIR"], "fixed").glob("*.out"))
+    proc = cli(counted, "fix", str(teacher), "-o", str(tmp_path / "fixed2"), "--trim")
+    assert len(cached(counted)) == 2
+    info = cli(counted, "cache", "info", "--lang", "en").stdout
+    assert str(Path(counted["KCSUBMIT_CACHE_DIR"])) in info and "2 repaired copies" in info
+    cleared = cli(counted, "cache", "clear", "--lang", "zh")
+    assert cleared.returncode == 0 and "删除 2 个修复结果" in cleared.stdout
+    assert cached(counted) == [] and not list(Path(counted["KCSUBMIT_CACHE_DIR"], "fixed").glob("*.out"))
+    assert cache.DEFAULT_LIMIT == 20_000_000_000

@@ -200,7 +200,7 @@ def clear() -> tuple[int, int]:
     for meta, _, _ in found:
         _remove(meta)
     with contextlib.suppress(OSError):
-        for part in folder().glob(".part-*"):
+        for part in [*folder().glob(".part-*"), *folder().glob("*.out")]:  # and copies whose JSON was lost
             with contextlib.suppress(OSError):
                 part.unlink()
     return len(found), sum(n for _, n, _ in found)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -33,7 +34,8 @@ def make_ask(lang: str, yes: bool, options: FixOptions) -> Callable[[FixPlan], F
         chosen = options
         for option in plan.options:
             if yes or typer.confirm(_question(plan, option, lang), default=False, err=True):
-                chosen = replace(chosen, **{option.lstrip("-").replace("-", "_"): True})
+                changes: dict[str, Any] = {option.lstrip("-").replace("-", "_"): True}
+                chosen = replace(chosen, **changes)
         return chosen if chosen != options else None
 
     return ask

@@ -215,3 +215,22 @@ def test_the_cache_is_bounded_and_can_be_cleared(tmp_path, counted, teacher):
     assert cleared.returncode == 0 and "删除 2 个修复结果" in cleared.stdout
     assert cached(counted) == [] and not list(Path(counted["KCSUBMIT_CACHE_DIR"], "fixed").glob("*.out"))
     assert cache.DEFAULT_LIMIT == 20_000_000_000
+
+
+def test_a_reshaped_picture_gets_a_4_3_frame_in_the_docx(tmp_path):
+    import re
+    import zipfile
+
+    from kcsubmit.repair import fix
+
+    pictures = [docgen.jpeg((480, 640), seed=1), *docgen.compliant_pictures(4)]  # a portrait photo first
+    src = docgen.make_docx(tmp_path / "in" / "案例.docx", paragraphs=[docgen.chinese_text(100)], pictures=pictures)
+    report = fix([src], tmp_path / "out")
+    with zipfile.ZipFile(report.files[0].output) as z:
+        xml = z.read("word/document.xml").decode()
+    extents = [(int(cx), int(cy)) for cx, cy in re.findall(r'<wp:extent cx="(\d+)" cy="(\d+)"', xml)]
+    shapes = [(int(cx), int(cy)) for cx, cy in re.findall(r'<a:ext cx="(\d+)" cy="(\d+)"', xml)]
+    assert len(extents) == 5 and extents[0] == shapes[0]
+    width, height = extents[0]
+    assert width == 1800000 and abs(height / width - 0.75) < 1e-3  # 5 cm wide, as the teacher set it
+    assert any("frame reshaped" in line for line in report.files[0].details)

@@ -48,13 +48,14 @@ def check(paths: Paths = (), rules: str | Path | Profile | None = None, jobs: in
 
 
 def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path | Profile | None = None, *,
-        fit: str = "pad", trim: bool = False, encoder: str = "auto") -> FixReport:
+        fit: str = "auto", trim: bool = False, encoder: str = "auto") -> FixReport:
     """Write repaired copies of ``paths`` into ``out_dir``; the originals are never changed.
 
     ``out_dir``: a folder outside the inputs (one that is, holds or lies in an input is refused);
     None: ``./fixed`` (marked as kcsubmit's output, so later walks skip it even inside an input).
 
-    ``fit``: pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3); ``trim``: allow
+    ``fit``: auto | pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3; auto: videos pad,
+    pictures crop or blur by shape); ``trim``: allow
     cutting a video longer than the maximum; ``encoder``: auto | libx264 | h264_nvenc | …
     Returns a :class:`~kcsubmit.models.FixReport`: per file the action, the output and the findings
     before and after.
@@ -66,7 +67,7 @@ def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path 
 
 
 def pack(target: str | Path = ".", out_dir: str | Path | None = None, rules: str | Path | Profile | None = None, *,
-         studio: str | None = None, fix: bool = False, fit: str = "pad", trim: bool = False,
+         studio: str | None = None, fix: bool = False, fit: str = "auto", trim: bool = False,
          encoder: str = "auto", name_encoding: str = "utf-8", loose_images: bool = True,
          dry_run: bool = False) -> PackReport:
     """Build the upload archives of the submission at ``target`` (a kcsubmit.toml or a folder).

@@ -116,7 +116,7 @@ def check(
     raise typer.Exit(report.exit_code(strict))
 
 
-FitOpt = Annotated[str, typer.Option("--fit", help="pad|crop|blur|stretch: how another shape reaches 16:9 or 4:3.")]
+FitOpt = Annotated[str, typer.Option("--fit", help="auto|pad|crop|blur|stretch: how another shape reaches 16:9 or 4:3; auto: videos pad, pictures crop (shape close to 4:3) or blur.")]
 # -o is the folder fix and pack write into; their report goes to stdout or to --report FILE.
 ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write the report to FILE instead of the screen.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Accept what the plan asks (e.g. --trim for a video too long).")]
@@ -126,7 +126,7 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Accept what the plan 
 def fix_command(
     paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders or a kcsubmit.toml; default: the current folder.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the repaired copies, outside the inputs; default: ./fixed (skipped by later walks).")] = None,
-    fit: FitOpt = "pad",
+    fit: FitOpt = "auto",
     trim: Annotated[bool, typer.Option("--trim", help="Cut a video longer than the maximum (1 s fade-out).")] = False,
     encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (steps, estimated time, what blocks); repair nothing.")] = False,
@@ -172,7 +172,7 @@ def pack_command(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the archives, outside the submission; default: ./dist.")] = None,
     studio: Annotated[Optional[str], typer.Option("--studio", help="The studio's name, for a folder without a manifest.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Repair what can be repaired first (into a work folder).")] = False,
-    fit: FitOpt = "pad",
+    fit: FitOpt = "auto",
     trim: Annotated[bool, typer.Option("--trim", help="With --fix: cut a video longer than the maximum.")] = False,
     encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
     name_encoding: Annotated[str, typer.Option("--name-encoding", help="utf-8|gbk (GBK names plus the Unicode Path field, for old unzip tools).")] = "utf-8",

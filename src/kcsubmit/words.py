@@ -44,6 +44,7 @@ RULES: list[_Rule] = [
     (re.compile(r"EXIF orientation (?P<n>\d+) applied"), lambda m: "按拍摄方向把照片转正"),
     (re.compile(r"(?P<m>CMYK|YCCK|P|PA|LA|RGBA|I;16|I|F|1) → RGB"), lambda m: "颜色改成网页能正常显示的模式"),
     (re.compile(r"(?P<a>\w+) → (?P<b>JPEG|docx|zip)"), lambda m: f"{m['a']} 格式转成 {m['b']}"),
+    (re.compile(r"frame reshaped"), lambda m: "文档里的图框也改成新图片的形状，不会被拉伸"),
     (re.compile(r"names written as UTF-8"), lambda m: "文件名按通用编码保存，对方解压不会乱码"),
     (re.compile(r"left out (?P<n>.+)"), lambda m: f"去掉无用的文件 {m['n']}"),
     (re.compile(r"(?P<name>word/media/[^ ]+) → (?P<new>[^ ]+) \((?P<what>.*)\)"), _picture),

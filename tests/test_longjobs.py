@@ -234,3 +234,38 @@ def test_a_reshaped_picture_gets_a_4_3_frame_in_the_docx(tmp_path):
     width, height = extents[0]
     assert width == 1800000 and abs(height / width - 0.75) < 1e-3  # 5 cm wide, as the teacher set it
     assert any("frame reshaped" in line for line in report.files[0].details)
+
+
+def test_fix_trim_later_reencodes_only_the_long_video(teacher, tmp_path, counted):
+    first = cli(counted, "fix", str(teacher / "videos" / "a.mp4"), "-o", str(tmp_path / "one"),
+                "--rules", str(teacher / "short.toml"))
+    assert first.returncode == 0 and encodes(counted) == 1
+    again = cli(counted, "fix", str(teacher), "-o", str(tmp_path / "all"), "--trim", "--format", "json")
+    assert again.returncode == 0, again.stdout
+    assert encodes(counted) == 2  # b.mp4 trimmed; a.mp4 came from the cache
+    done = {Path(f["source"]).name: f for f in json.loads(again.stdout)["files"]}
+    assert done["a.mp4"]["cached"] and not done["b.mp4"]["cached"] and done["b.mp4"]["action"] == "transcoded"
+
+
+def test_library_callbacks_for_serve(teacher, tmp_path):
+    import kcsubmit
+    from kcsubmit.planning import overall
+
+    stages: list[str] = []
+    plans: list = []
+    starts: list[tuple[int, int]] = []
+    report = kcsubmit.pack(teacher, tmp_path / "dist", fix=True, trim=True, on_stage=stages.append,
+                           on_plan=plans.append, on_file=lambda path, i, n: starts.append((i, n)))
+    assert report.ok and stages == ["check", "fix", "pack", "recheck"]
+    plan, = plans
+    assert starts == [(i, len(plan.files)) for i in range(len(plan.files))]
+    assert overall(plan, 0, 0.0) == 0.0 and overall(plan, len(plan.files) - 1, 1.0) == 1.0
+    stopped = kcsubmit.fix([teacher], tmp_path / "fixed", ask=lambda plan: None)
+    assert stopped.stopped and stopped.plan is not None and stopped.plan.options == ("--trim",)
+    assert not (tmp_path / "fixed").exists()
+
+
+def test_check_output_says_where_the_report_is(tmp_path, counted, make_video):
+    target = tmp_path / "报告.html"
+    proc = cli(counted, "check", str(make_video("good.mp4")), "--format", "html", "--output", str(target))
+    assert target.exists() and f"报告已保存到：{target}" in proc.stderr

@@ -63,12 +63,13 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
         out = Path(out_dir)
         refuse_overlap(out, given)
     if not dry_run:
-        ensure_writable(out, create=True)
+        ensure_writable(out, create=False)  # a folder that refuses: one line before any work
     profile = engine.profile_for(engine.find_submission(given), rules)
     report = engine.check(given, rules=profile, exclude=[out])
     options, the_plan = decide(report, profile, options, ask, whole=dry_run)  # a dry run lists all that remains
     if dry_run or the_plan.blocking:
         return FixReport(profile.name, str(out), (), plan=the_plan, stopped=not dry_run, dry_run=dry_run)
+    ensure_writable(out, create=True)
     if on_plan is not None:
         on_plan(the_plan)
     return run(report, profile, given, out, options, the_plan, on_file)

@@ -47,9 +47,10 @@ def _question(plan: FixPlan, option: str, lang: str) -> str:
 
     found = [b for b in plan.blocking if b.option == option]
     if option == "--trim":
-        limit = next((b.finding.values["max"] for b in found if "max" in b.finding.values), 300)
-        minutes = f"{float(limit) / 60:g}"
-        return show(ui("ask_trim", lang, minutes=minutes)) + "".join(f"\n  {show(b.path)}" for b in found)
+        from .units import Seconds
+
+        limit = next((b.finding.values["max"] for b in found if "max" in b.finding.values), Seconds(300))
+        return show(ui("ask_trim", lang, max=limit)) + "".join(f"\n  {show(b.path)}" for b in found)
     message = "\n".join(show(f"{b.path}: {finding_message(b.finding, lang)}") for b in found)
     return ui("ask_option", lang, message=message, option=option)
 

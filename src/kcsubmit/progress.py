@@ -49,6 +49,7 @@ class FixProgress:
     def __init__(self, lang: str = "zh") -> None:
         self.bar: Progress | None = None
         self.lang = lang
+        self.started = False
 
     def __enter__(self) -> tuple[Callable[[str, int, int], None] | None, Callable[[float], None] | None,
                                  Callable[[FixPlan], None] | None]:
@@ -63,15 +64,23 @@ class FixProgress:
         bar = self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
                                   TimeRemainingColumn(), console=Console(stderr=True, markup=False, emoji=False),
                                   transient=True)
-        bar.start()
+        # Started with the work, not before: a question (ask) must not be redrawn over.
         state: dict[str, Any] = {"task": None, "total": None, "plan": None, "index": 0}
+        self.started = False
+
+        def start() -> None:
+            if not self.started:
+                bar.start()
+                self.started = True
 
         def on_plan(plan: FixPlan) -> None:
             state["plan"] = plan
             bar.console.print(estimate_line(plan, self.lang))
+            start()
             state["total"] = bar.add_task("Σ " + ("总进度" if self.lang == "zh" else "total"), total=1.0)
 
         def on_file(path: str, index: int, total: int) -> None:
+            start()
             if state["task"] is not None:
                 bar.remove_task(state["task"])
             state["index"] = index
@@ -87,7 +96,7 @@ class FixProgress:
         return (on_file, on_fraction, on_plan)
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
+        if self.bar is not None and self.started:
             self.bar.stop()
 
 

@@ -104,7 +104,9 @@ def test_pack_fix_without_trim_stops_before_any_ffmpeg(teacher, tmp_path, counte
     assert data["ok"] is False and data["fix_plan"]["options"] == ["--trim"]
     steps = {Path(f["source"]).name: f["step"] for f in data["fix_plan"]["files"]}
     assert steps["a.mp4"] == "transcode" and steps["c.mp4"] == "copy"
-    assert runs(counted) == []
+    fix = cli(counted, "fix", str(teacher), "-o", str(tmp_path / "fixed"))  # fix stops the same way
+    assert fix.returncode == 1 and f"kcsubmit fix {teacher} --trim" in fix.stdout
+    assert runs(counted) == [] and not (tmp_path / "fixed").exists()
 
 
 def test_dry_run_prints_the_plan_for_fix_and_pack(teacher, tmp_path, counted):

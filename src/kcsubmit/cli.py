@@ -161,7 +161,8 @@ def fix_command(
                             ask=make_ask(language, yes, options), on_plan=on_plan)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
-    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=result.out_dir), report_file,
+    # target: what to type again (the plan's "kcsubmit fix TARGET --trim")
+    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=" ".join(targets)), report_file,
           written)
     raise typer.Exit(result.exit_code())
 

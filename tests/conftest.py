@@ -30,6 +30,13 @@ def profile_text(**changes: Any) -> str:
     return text
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets an empty cache of repaired copies (KCSUBMIT_CACHE_DIR, inherited by the CLI
+    runs it starts): no test reuses another's work, and the user's cache is never touched."""
+    monkeypatch.setenv("KCSUBMIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture(scope="session")
 def short_profile() -> profile_mod.Profile:
     """The 2023 profile with durations scaled down so that 3-second clips are compliant."""

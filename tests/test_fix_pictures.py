@@ -301,12 +301,15 @@ def test_document_pictures_are_fixed(fixed_doc):
     assert "word/media/image3.png → word/media/image3.jpeg (PNG → JPEG)" in outcome.details
 
 
-def test_document_keeps_its_text_pictures_and_frames(fixed_doc):
+def test_document_keeps_its_text_pictures_and_frame_widths(fixed_doc):
     src, before, target, outcome, after = fixed_doc
     assert after.files[0].facts["images"] == before.files[0].facts["images"] == 6
     assert after.files[0].facts["word_count"] == before.files[0].facts["word_count"]
     assert text_of(target) == text_of(src)
-    assert extents(target) == extents(src) and len(extents(src)) == 6
+    old, new = extents(src), extents(target)
+    assert len(old) == 6 and [w for w, _ in new] == [w for w, _ in old]  # the widths the teacher set
+    # Issue 19: every frame has the 640x480 picture's shape, so Word stretches none of them.
+    assert all(int(h) * 4 == int(w) * 3 for w, h in new) and old[5][1] == "2400000"
 
 
 def test_old_parts_leave_the_package(fixed_doc):

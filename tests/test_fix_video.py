@@ -67,11 +67,12 @@ def test_trimmed_video_lasts_the_maximum(tmp_path, make_video):
     assert 4.9 <= facts["duration_s"] <= 5.05
 
 
-def test_without_trim_a_long_video_is_left_to_the_teacher(tmp_path, make_video):
+def test_without_trim_a_long_video_stops_fix_before_any_work(tmp_path, make_video):
+    # Issue 19: an error that --trim would clear stops the plan; nothing is copied or encoded.
     report = fix([make_video("long.mp4", duration=6)], tmp_path / "out", rules=SHORT)
-    done, = report.files
-    assert done.action == "copied" and [f.rule for f in done.after] == ["V006"]
-    assert report.exit_code() == 1
+    assert report.stopped and report.files == () and report.exit_code() == 1
+    assert report.plan is not None
+    assert [(b.finding.rule, b.option) for b in report.plan.blocking] == [("V006", "--trim")]
 
 
 def test_too_big_is_reencoded_to_fit(tmp_path, make_video):

@@ -19,7 +19,7 @@ a missing optional tool.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,8 @@ from .version import __version__
 __all__ = ["__version__", "check", "fix", "pack"]
 
 if TYPE_CHECKING:
-    from .models import FixReport, PackReport, Report
+    from .fixers import FixOptions
+    from .models import FixPlan, FixReport, PackReport, Report
     from .profile import Profile
 
 Paths = Iterable["str | Path"]
@@ -48,36 +49,57 @@ def check(paths: Paths = (), rules: str | Path | Profile | None = None, jobs: in
 
 
 def fix(paths: Paths = (), out_dir: str | Path | None = None, rules: str | Path | Profile | None = None, *,
-        fit: str = "pad", trim: bool = False, encoder: str = "auto") -> FixReport:
+        fit: str = "auto", trim: bool = False, encoder: str = "auto", dry_run: bool = False,
+        ask: Callable[[FixPlan], FixOptions | None] | None = None, on_plan: Callable[[FixPlan], None] | None = None,
+        on_file: Callable[[str, int, int], None] | None = None,
+        progress: Callable[[float], None] | None = None) -> FixReport:
     """Write repaired copies of ``paths`` into ``out_dir``; the originals are never changed.
 
     ``out_dir``: a folder outside the inputs (one that is, holds or lies in an input is refused);
     None: ``./fixed`` (marked as kcsubmit's output, so later walks skip it even inside an input).
 
-    ``fit``: pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3); ``trim``: allow
-    cutting a video longer than the maximum; ``encoder``: auto | libx264 | h264_nvenc | …
+    ``fit``: auto | pad | crop | blur | stretch (how another shape reaches 16:9 or 4:3; auto: videos pad,
+    pictures crop or blur by shape); ``trim``: allow cutting a video longer than the maximum;
+    ``encoder``: auto | libx264 | h264_nvenc | …
+
+    The fix is planned first (a :class:`~kcsubmit.models.FixPlan`: each file's step, estimated
+    seconds, cache hit, and the errors a fix option would clear). While such an error remains
+    nothing is repaired (``report.stopped``, exit 1) unless ``ask(plan)`` returns the options to go
+    on with (e.g. ``trim=True``). ``dry_run``: only the plan (``report.plan``). Callbacks, all plain
+    functions: ``on_plan(plan)`` once before the work, ``on_file(path, index, total)`` as each file
+    starts, ``progress(fraction)`` of the current file (``kcsubmit.planning.overall(plan, index,
+    fraction)`` gives the whole job's). Repaired copies are cached (``kcsubmit.cache``) and reused.
     Returns a :class:`~kcsubmit.models.FixReport`: per file the action, the output and the findings
     before and after.
     """
     from .fixers import FixOptions
     from .repair import fix as _fix
 
-    return _fix(paths, out_dir, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder))
+    options = FixOptions(fit=fit, trim=trim, encoder=encoder, progress=progress)
+    return _fix(paths, out_dir, rules=rules, options=options, on_file=on_file, dry_run=dry_run, ask=ask,
+                on_plan=on_plan)
 
 
 def pack(target: str | Path = ".", out_dir: str | Path | None = None, rules: str | Path | Profile | None = None, *,
-         studio: str | None = None, fix: bool = False, fit: str = "pad", trim: bool = False,
+         studio: str | None = None, fix: bool = False, fit: str = "auto", trim: bool = False,
          encoder: str = "auto", name_encoding: str = "utf-8", loose_images: bool = True,
-         dry_run: bool = False) -> PackReport:
+         dry_run: bool = False, ask: Callable[[FixPlan], FixOptions | None] | None = None,
+         on_stage: Callable[[str], None] | None = None, on_plan: Callable[[FixPlan], None] | None = None,
+         on_file: Callable[[str, int, int], None] | None = None,
+         progress: Callable[[float], None] | None = None) -> PackReport:
     """Build the upload archives of the submission at ``target`` (a kcsubmit.toml or a folder).
 
     Nothing is written while an error finding remains (``report.blocking`` says what); with
-    ``fix=True`` repaired copies are packed. ``out_dir``: outside the submission's folder; None:
-    ``./dist``. Returns a :class:`~kcsubmit.models.PackReport`.
+    ``fix=True`` repaired copies are packed, planned first (``report.fix_plan``; nothing is
+    encoded while an error would remain: ``ask`` as in :func:`fix`). ``on_stage(name)``: "check",
+    "fix", "pack", "recheck" as each starts; ``on_plan``, ``on_file``, ``progress`` as in
+    :func:`fix`. ``out_dir``: outside the submission's folder; None: ``./dist``. Returns a
+    :class:`~kcsubmit.models.PackReport`.
     """
     from .fixers import FixOptions
     from .packing import pack as _pack
 
     return _pack(target, out_dir, studio=studio, fix=fix, name_encoding=name_encoding,
                  loose_images=loose_images, dry_run=dry_run, rules=rules,
-                 options=FixOptions(fit=fit, trim=trim, encoder=encoder))
+                 options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=progress), ask=ask,
+                 on_stage=on_stage, on_plan=on_plan, on_file=on_file)

@@ -12,6 +12,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from . import cli_serve
+from .cli_jobs import cache_app
 from .errors import KcsubmitError, UsageError
 from .progress import CheckProgress, FixProgress
 from .reporters import FIX_REPORTERS, PACK_REPORTERS, REPORTERS
@@ -109,21 +110,28 @@ def check(
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
                                 quiet=quiet, target=" ".join(targets))
     _emit(reporters.get(name), report, options, output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
+    if output is not None:
+        from .cli_jobs import say_written
+
+        say_written(output, language)
     raise typer.Exit(report.exit_code(strict))
 
 
-FitOpt = Annotated[str, typer.Option("--fit", help="pad|crop|blur|stretch: how another shape reaches 16:9 or 4:3.")]
+FitOpt = Annotated[str, typer.Option("--fit", help="auto|pad|crop|blur|stretch: how another shape reaches 16:9 or 4:3; auto: videos pad, pictures crop (shape close to 4:3) or blur.")]
 # -o is the folder fix and pack write into; their report goes to stdout or to --report FILE.
 ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write the report to FILE instead of the screen.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Accept what the plan asks (e.g. --trim for a video too long).")]
 
 
 @app.command("fix")
 def fix_command(
     paths: Annotated[Optional[List[Path]], typer.Argument(help="Files, folders or a kcsubmit.toml; default: the current folder.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the repaired copies, outside the inputs; default: ./fixed (skipped by later walks).")] = None,
-    fit: FitOpt = "pad",
+    fit: FitOpt = "auto",
     trim: Annotated[bool, typer.Option("--trim", help="Cut a video longer than the maximum (1 s fade-out).")] = False,
     encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (steps, estimated time, what blocks); repair nothing.")] = False,
+    yes: YesOpt = False,
     rules: CheckRulesOpt = None,
     lang: LangOpt = None,
     fmt: Annotated[FixFormat, typer.Option("--format", "-f", help="Output format: text|json.")] = FixFormat.text,  # type: ignore[attr-defined]
@@ -146,12 +154,16 @@ def fix_command(
     _choices(("--fit", fit, FITS), ("--encoder", encoder, ENCODERS))
     language = _lang(lang)
     targets = [str(p) for p in paths] if paths else ["."]
-    with FixProgress() as (on_file, on_fraction):
-        result = repair.fix(targets, output, rules=rules, options=FixOptions(fit=fit, trim=trim, encoder=encoder,
-                                                                            progress=on_fraction), on_file=on_file)
+    from .cli_jobs import make_ask
+
+    with FixProgress(language) as (on_file, on_fraction, on_plan):
+        options = FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction)
+        result = repair.fix(targets, output, rules=rules, options=options, on_file=on_file, dry_run=dry_run,
+                            ask=make_ask(language, yes, options), on_plan=on_plan)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
-    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=result.out_dir), report_file,
+    # target: what to type again (the plan's "kcsubmit fix TARGET --trim")
+    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=" ".join(targets)), report_file,
           written)
     raise typer.Exit(result.exit_code())
 
@@ -162,12 +174,13 @@ def pack_command(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the archives, outside the submission; default: ./dist.")] = None,
     studio: Annotated[Optional[str], typer.Option("--studio", help="The studio's name, for a folder without a manifest.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Repair what can be repaired first (into a work folder).")] = False,
-    fit: FitOpt = "pad",
+    fit: FitOpt = "auto",
     trim: Annotated[bool, typer.Option("--trim", help="With --fix: cut a video longer than the maximum.")] = False,
     encoder: Annotated[str, typer.Option("--encoder", help="auto|libx264|h264_nvenc|h264_qsv|h264_amf|h264_videotoolbox")] = "auto",
     name_encoding: Annotated[str, typer.Option("--name-encoding", help="utf-8|gbk (GBK names plus the Unicode Path field, for old unzip tools).")] = "utf-8",
     no_loose_images: Annotated[bool, typer.Option("--no-loose-images", help="Leave the 图片/ folder out of the case archive.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")] = False,
+    yes: YesOpt = False,
     rules: CheckRulesOpt = None,
     lang: LangOpt = None,
     fmt: Annotated[PackFormat, typer.Option("--format", "-f", help="Output format: text|json (each archive's path, size, sha256, entries).")] = PackFormat.text,  # type: ignore[attr-defined]
@@ -187,14 +200,23 @@ def pack_command(
 
     _choices(("--fit", fit, FITS), ("--encoder", encoder, ENCODERS), ("--name-encoding", name_encoding, ("utf-8", "gbk")))
     language = _lang(lang)
-    with FixProgress() as (on_file, on_fraction):
+    from .cli_jobs import make_ask, say_archives, stage_printer
+
+    with FixProgress(language) as (on_file, on_fraction, on_plan):
+        options = FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction)
         result = pack(target, output, studio=studio, fix=fix, name_encoding=name_encoding,
-                      loose_images=not no_loose_images, dry_run=dry_run, rules=rules,
-                      options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction))
+                      loose_images=not no_loose_images, dry_run=dry_run, rules=rules, options=options,
+                      ask=make_ask(language, yes, options), on_stage=stage_printer(language, fix),
+                      on_plan=on_plan, on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=str(target)), report_file,
           [target, *(a.path for a in result.archives)])
+    if result.archives:
+        say_archives(result.out_dir, language)
     raise typer.Exit(result.exit_code())
+
+
+app.add_typer(cache_app, name="cache")
 
 
 @app.command("rules")

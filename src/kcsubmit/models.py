@@ -150,6 +150,7 @@ class Fixed:
     before: tuple[Finding, ...] = ()
     after: tuple[Finding, ...] = ()
     error: str | None = None
+    cached: bool = False  # the repaired copy came from the cache: nothing was redone
 
     @property
     def remaining(self) -> tuple[Finding, ...]:
@@ -158,15 +159,65 @@ class Fixed:
 
 
 @dataclass(frozen=True)
+class Blocker:
+    """An error finding that no fix clears with the options given, where it is, and the fix
+    option that would clear it (``--trim``), or None when only the teacher can."""
+
+    path: str
+    finding: Finding
+    option: str | None = None
+
+
+@dataclass(frozen=True)
+class FileStep:
+    """What fix will do with one file: ``step`` is copy | remux | audio | transcode | convert |
+    rewrite | repack; ``seconds`` is the estimate (a video: duration × frame rate × megapixels ×
+    a measured constant); ``cached``: a repaired copy made with the same settings is reused."""
+
+    source: str
+    kind: str
+    step: str
+    seconds: float = 0.0
+    cached: bool = False
+    rules: tuple[str, ...] = ()  # the rules its repair clears
+    key: str | None = None  # its cache key (None: copied, nothing to keep)
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """Everything fix decides before it encodes anything (:func:`kcsubmit.planning.plan`)."""
+
+    rules: str
+    files: tuple[FileStep, ...]
+    blocking: tuple[Blocker, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        """The estimated work, in seconds (cached copies and plain copies count almost nothing)."""
+        return sum(f.seconds for f in self.files)
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The fix options that would clear some of the blocking errors (``("--trim",)``)."""
+        return tuple(sorted({b.option for b in self.blocking if b.option}))
+
+
+@dataclass(frozen=True)
 class FixReport:
-    """The result of one ``fix`` run."""
+    """The result of one ``fix`` run; ``stopped``: the plan had blocking errors and nothing was
+    repaired (``files`` is empty, ``plan.blocking`` says what to do)."""
 
     rules: str
     out_dir: str
     files: tuple[Fixed, ...]
+    plan: FixPlan | None = None
+    stopped: bool = False
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
+        if self.stopped or (self.dry_run and self.plan is not None and self.plan.blocking):
+            return False
         return all(f.error is None and not any(x.severity is Severity.ERROR for x in f.remaining)
                    for f in self.files)
 
@@ -211,6 +262,7 @@ class PackReport:
     archives: tuple[Packed, ...] = ()
     fixed: FixReport | None = None
     dry_run: bool = False
+    fix_plan: FixPlan | None = None  # with --fix: what fix planned (--dry-run prints it)
 
     @property
     def ok(self) -> bool:

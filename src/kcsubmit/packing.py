@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +20,11 @@ from .errors import KcsubmitError, UsageError
 from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
 from .fixers import FixOptions
 from .interrupts import scratch_dir
-from .models import Finding, Packed, PackReport, Planned, Severity
+from .models import Finding, FixPlan, Packed, PackReport, Planned, Severity
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
-from .repair import fix as run_fix
+from .repair import Ask, decide
+from .repair import run as run_fix
 from .zipwrite import write_zip
 
 DEFAULT_OUTPUT = "dist"
@@ -38,12 +40,21 @@ class _State:
 
 def pack(target: str | Path = ".", out_dir: str | Path | None = None, *, studio: str | None = None,
          fix: bool = False, options: FixOptions = FixOptions(), name_encoding: str = "utf-8",
-         loose_images: bool = True, dry_run: bool = False, rules: str | Path | Profile | None = None) -> PackReport:
+         loose_images: bool = True, dry_run: bool = False, rules: str | Path | Profile | None = None,
+         ask: Ask | None = None, on_stage: Callable[[str], None] | None = None,
+         on_plan: Callable[[FixPlan], None] | None = None,
+         on_file: Callable[[str, int, int], None] | None = None) -> PackReport:
     """Build the upload archives of the submission at ``target`` into ``out_dir``.
 
     ``out_dir`` None: ``./dist``.  A folder given that is, holds or lies inside the submission's
     folder is refused (UsageError); the default is not, and folder walks skip it (its marker).
+    With ``fix``, the fix is planned first (:func:`kcsubmit.planning.plan`, ``whole``): while an
+    error would remain, nothing is encoded (``ask`` may first add the options that clear some:
+    see :func:`kcsubmit.repair.fix`); repaired copies come from and go to the cache.
+    ``on_stage(name)`` is called as each stage starts: ``check``, ``fix``, ``pack``, ``recheck``;
+    ``on_plan`` and ``on_file`` as in :func:`kcsubmit.repair.fix`.
     """
+    stage = on_stage or (lambda name: None)
     if out_dir is None:
         out = Path(DEFAULT_OUTPUT)
     else:
@@ -54,12 +65,20 @@ def pack(target: str | Path = ".", out_dir: str | Path | None = None, *, studio:
     if not dry_run:
         ensure_writable(out, create=False)  # before minutes of fixing, not after
     limit = state.profile.archive["max_bytes"]
+    stage("check")
     report = engine.check([str(target)], rules=state.profile, for_pack=True, exclude=[out], studio=state.studio)
     whole = [("submission", f) for f in report.submission]
     with scratch_dir(prefix="kcsubmit-pack-") as work:
         fixed = None
-        if fix and not dry_run:
-            fixed = run_fix([str(target)], Path(work) / "fixed", rules=state.profile, options=options)
+        if fix:
+            options, fix_plan = decide(report, state.profile, options, ask, whole=True)
+            if fix_plan.blocking or dry_run:
+                blockers = tuple((b.path, b.finding) for b in fix_plan.blocking)
+                return PackReport(str(out), limit, blocking=blockers, dry_run=dry_run, fix_plan=fix_plan)
+            stage("fix")
+            if on_plan is not None:
+                on_plan(fix_plan)
+            fixed = run_fix(report, state.profile, [str(target)], Path(work) / "fixed", options, fix_plan, on_file)
             state.current = {Path(f.source).resolve(): Path(f.output) for f in fixed.files if f.output}
             problems = [(f.source, x) for f in fixed.files for x in f.remaining]
             failures = tuple((f.source, f.error) for f in fixed.files if f.error)
@@ -76,7 +95,8 @@ def pack(target: str | Path = ".", out_dir: str | Path | None = None, *, studio:
         plan = tuple(_plan(state, loose_images, Path(work)))
         if dry_run:
             return PackReport(str(out), limit, plan=plan, dry_run=True)
-        archives, blocking = _write(plan, out, state.profile, name_encoding)
+        stage("pack")
+        archives, blocking = _write(plan, out, state.profile, name_encoding, lambda: stage("recheck"))
         return PackReport(str(out), limit, blocking=blocking, plan=plan, archives=archives, fixed=fixed)
 
 
@@ -164,7 +184,7 @@ def _pictures_of(document: Path, work: Path) -> list[Path]:
 
 
 def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
-           encoding: str) -> tuple[tuple[Packed, ...], tuple[tuple[str, Finding], ...]]:
+           encoding: str, on_recheck: Callable[[], None]) -> tuple[tuple[Packed, ...], tuple[tuple[str, Finding], ...]]:
     """Write every archive under a temporary name, verify them all, then rename them all.
 
     Each temporary is created exclusively in ``out`` under a name unique to the run; every final
@@ -181,6 +201,7 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
             parts.append(part)
             with handle:
                 write_zip(handle, planned.entries, encoding)
+        on_recheck()
         # Re-opened and checked: A008 reads every entry through, so every CRC is tested once.
         report = engine.check([str(p) for p in parts], rules=profile)
         shown = {str(part): str(out / planned.name) for planned, part in zip(plan, parts)}

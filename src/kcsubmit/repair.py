@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from . import engine
+from . import cache, engine, planning
 from .errors import KcsubmitError, UsageError
 from .fixers import FIXERS, FixOptions, Outcome
 from .fixers import fixer as fixer_of
-from .models import FileResult, Finding, Fixed, FixReport, Report
+from .models import FileResult, FileStep, Finding, Fixed, FixPlan, FixReport, Report
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
 from .profile import Profile
 from .rules.base import to_fix
@@ -36,14 +36,25 @@ def default_output(paths: Iterable[str | Path]) -> Path:
     return Path(DEFAULT_OUTPUT)
 
 
+#: ``ask(plan) -> FixOptions | None``: shown the blocking errors a fix option would clear, the
+#: caller (a terminal's question, serve's page) returns the options to go on with, or None to stop.
+Ask = Callable[[FixPlan], FixOptions | None]
+
+
 def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
         rules: str | Path | Profile | None = None, options: FixOptions = FixOptions(),
-        on_file: Callable[[str, int, int], None] | None = None) -> FixReport:
+        on_file: Callable[[str, int, int], None] | None = None, *, dry_run: bool = False,
+        ask: Ask | None = None, on_plan: Callable[[FixPlan], None] | None = None) -> FixReport:
     """Repair copies of ``paths`` into ``out_dir``; the originals are never changed.
 
     ``out_dir`` None: :func:`default_output`.  A folder given that is, holds or lies inside an
-    input is refused (UsageError).  ``on_file(path, index, total)`` is called as each file
-    starts (the CLI's progress).
+    input is refused (UsageError).  First a plan (:func:`kcsubmit.planning.plan`): when an error
+    would remain that a fix option clears (V006 without ``--trim``), ``ask`` may give options to
+    go on with; else nothing is repaired and the report is ``stopped`` (exit 1) with the plan.
+    ``dry_run``: only the plan.  ``on_plan(plan)`` is called once before the work starts;
+    ``on_file(path, index, total)`` as each file starts (with ``options.progress`` the fraction
+    of the current file: :func:`kcsubmit.planning.overall` makes the fraction of the whole).
+    Repaired copies are kept in the cache (:mod:`kcsubmit.cache`) and reused, never redone.
     """
     given = [str(p) for p in paths] or ["."]
     if out_dir is None:
@@ -51,28 +62,57 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
     else:
         out = Path(out_dir)
         refuse_overlap(out, given)
-    ensure_writable(out, create=True)
+    if not dry_run:
+        ensure_writable(out, create=False)  # a folder that refuses: one line before any work
     profile = engine.profile_for(engine.find_submission(given), rules)
     report = engine.check(given, rules=profile, exclude=[out])
+    options, the_plan = decide(report, profile, options, ask, whole=dry_run)  # a dry run lists all that remains
+    if dry_run or the_plan.blocking:
+        return FixReport(profile.name, str(out), (), plan=the_plan, stopped=not dry_run, dry_run=dry_run)
+    ensure_writable(out, create=True)
+    if on_plan is not None:
+        on_plan(the_plan)
+    return run(report, profile, given, out, options, the_plan, on_file)
+
+
+def decide(report: Report, profile: Profile, options: FixOptions, ask: Ask | None,
+           whole: bool) -> tuple[FixOptions, FixPlan]:
+    """The plan, after ``ask`` was given the chance to add the options its blocking errors need."""
+    the_plan = planning.plan(report, profile, options, whole=whole)
+    if the_plan.options and ask is not None:
+        chosen = ask(the_plan)
+        if chosen is not None and chosen != options:
+            options = chosen
+            the_plan = planning.plan(report, profile, options, whole=whole)
+    return options, the_plan
+
+
+def run(report: Report, profile: Profile, given: list[str], out: Path, options: FixOptions, the_plan: FixPlan,
+        on_file: Callable[[str, int, int], None] | None = None) -> FixReport:
+    """Carry out ``the_plan`` (made from ``report``) into ``out``, then check every output."""
     roots = [_root(Path(p)) for p in given]
     tops = [r for r in report.files if "!" not in r.path]
+    steps = {s.source: s for s in the_plan.files}
     done: list[Fixed] = []
     used: set[Path] = set()
     for index, result in enumerate(tops):
         if on_file is not None:
             on_file(result.path, index, len(tops))
-        done.append(_fix_one(result, _inside(report, result), profile, out, roots, options, used))
+        done.append(_fix_one(result, _inside(report, result), profile, out, roots, options, used,
+                             steps.get(result.path)))
         if done[-1].output:
             mark(out)  # with its first output: later folder walks leave this folder out
-    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)))
+    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)), plan=the_plan)
 
 
 def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: Path,
-             roots: list[Path], options: FixOptions, used: set[Path]) -> Fixed:
+             roots: list[Path], options: FixOptions, used: set[Path], step: FileStep | None) -> Fixed:
     src = Path(result.path)
     before = tuple(result.findings) + tuple(inside)
     needs = bool(to_fix(before, options))
     fixer = FIXERS.get(result.kind) if needs else None
+    key = step.key if step is not None and fixer is not None else None
+    hit = cache.lookup(key) if key else None
     try:
         final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
         handle, part = create_beside(final)
@@ -81,12 +121,18 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
                      error=f"cannot write in {out}: {exc.strerror or exc}")
     try:
         with handle:
-            if fixer is None:
-                with open(src, "rb") as data:
+            source = hit.path if hit is not None else src if fixer is None else None
+            if source is not None:
+                with open(source, "rb") as data:
                     shutil.copyfileobj(data, handle, 1 << 20)
-                outcome = Outcome("copied")
-        if fixer is not None:
+                outcome = Outcome(hit.action, hit.details) if hit is not None else Outcome("copied")
+        if hit is not None:
+            if options.progress is not None:
+                options.progress(1.0)
+        elif fixer is not None:
             outcome = fixer_of(result.kind).fix(src, result, profile, part, options)
+            if key:
+                cache.store(key, part, outcome.action, outcome.details)  # kept even if a later file fails
         os.replace(part, final)
     except KcsubmitError as exc:
         discard(part)
@@ -98,7 +144,7 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
     except BaseException:
         discard(part)  # Ctrl-C or a crash: no half-written file stays behind
         raise
-    return Fixed(str(src), result.kind, outcome.action, str(final), outcome.details, before)
+    return Fixed(str(src), result.kind, outcome.action, str(final), outcome.details, before, cached=hit is not None)
 
 
 def _recheck(done: list[Fixed], profile: Profile) -> list[Fixed]:
@@ -112,10 +158,7 @@ def _recheck(done: list[Fixed], profile: Profile) -> list[Fixed]:
             if f.output in after else f for f in done]
 
 
-def _inside(report: Report, result: FileResult) -> list[Finding]:
-    """Findings of what a file holds (pictures of a document, entries of an archive)."""
-    prefix = result.path + "!"
-    return [f for r in report.files if r.path.startswith(prefix) for f in r.findings]
+_inside = planning.inside
 
 
 def _root(path: Path) -> Path:

@@ -54,7 +54,7 @@ _LARGE = threading.Semaphore(1)
 LANCZOS = Image.Resampling.LANCZOS
 
 
-def attach(report: Report, profile: Profile, fit: str = "pad") -> Report:
+def attach(report: Report, profile: Profile, fit: str = "auto") -> Report:
     """``report`` with each file's thumbnails in ``previews`` (videos in parallel: each frame is
     one short ffmpeg run).  Files are read by their names on disk, so call it before any
     rewriting of names for display."""
@@ -67,7 +67,7 @@ def attach(report: Report, profile: Profile, fit: str = "pad") -> Report:
     return replace(report, previews={r.path: s for r, s in zip(files, strips)})
 
 
-def strip(result: FileResult, profile: Profile, fit: str = "pad") -> list[Thumb]:
+def strip(result: FileResult, profile: Profile, fit: str = "auto") -> list[Thumb]:
     """The thumbnails of one file of the report (never raises)."""
     try:
         if result.kind == "video":
@@ -83,7 +83,7 @@ def strip(result: FileResult, profile: Profile, fit: str = "pad") -> list[Thumb]
 
 
 def video_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_preview: bool = False,
-                fit: str = "pad") -> list[Thumb]:
+                fit: str = "auto") -> list[Thumb]:
     """Frames at 10/50/90 % of the video; with ``fix_preview`` the middle one as ``fix`` makes it."""
     from . import ffmpeg
 
@@ -112,7 +112,7 @@ def video_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_previ
 
 
 def picture_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_preview: bool = False,
-                  fit: str = "pad") -> list[Thumb]:
+                  fit: str = "auto") -> list[Thumb]:
     """The picture as a viewer shows it; with ``fix_preview`` also as ``fix`` will write it."""
     from .fixers import image as fix_image
 
@@ -137,7 +137,7 @@ def picture_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_pre
     return thumbs
 
 
-def fit_frame(image: Image.Image, size: tuple[int, int], fit: str = "pad") -> Image.Image:
+def fit_frame(image: Image.Image, size: tuple[int, int], fit: str = "auto") -> Image.Image:
     """``image`` brought to ``size`` the way the video fixer does: black bars, blur, crop or stretch."""
     if fit == "crop":
         return ImageOps.fit(image, size, LANCZOS)

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
 
-FITS = ("pad", "crop", "blur", "stretch")
+#: ``auto`` (the default): a video is padded; a picture is cropped when that keeps at least
+#: ``fixers.image.CROP_KEEPS`` of it, else set on a blurred copy of itself (docs/decisions.md).
+FITS = ("auto", "pad", "crop", "blur", "stretch")
 #: kind → (fixer module, suffix of the repaired file); imported only when a file of that kind needs it.
 FIXERS = {"video": ("kcsubmit.fixers.video", ".mp4"), "image": ("kcsubmit.fixers.image", ".jpg"),
           "document": ("kcsubmit.fixers.document", ".docx"), "archive": ("kcsubmit.fixers.archive", ".zip")}
@@ -24,7 +26,7 @@ ENCODERS = ("auto", "libx264", "h264_nvenc", "h264_qsv", "h264_amf", "h264_video
 
 @dataclass(frozen=True)
 class FixOptions:
-    fit: str = "pad"  # how another shape reaches the target: bars, cut edges, blurred copy, distortion
+    fit: str = "auto"  # how another shape reaches the target: bars, cut edges, blurred copy, distortion
     trim: bool = False  # allow cutting a video longer than the maximum
     encoder: str = "auto"
     progress: Callable[[float], None] | None = None  # fraction done, 0..1, of the current file

@@ -192,9 +192,14 @@ def _fix_pictures(src: Path, profile: Profile, target: Path, fit: str) -> tuple[
             continue
         fixed[digest] = data
         partname = PackURI(_new_partname(str(old.partname), names))
-        _repoint(package, old, ImagePart.from_image(DocxImage.from_blob(data), partname))
+        part = ImagePart.from_image(DocxImage.from_blob(data), partname)
+        _repoint(package, old, part)
         replaced = True
-        what = ", ".join(fix_image.changes(facts, profile, fit))
+        changes = fix_image.changes(facts, profile, fit)
+        rids = {rid for rid, r in main.rels.items() if not r.is_external and r.target_part is part}
+        if reshape_frames(main.element, rids, profile.case["image_height"] / profile.case["image_width"]):
+            changes = (*changes, "frame reshaped")
+        what = ", ".join(changes)
         lines.append(f"{inner} → {partname.lstrip('/')} ({what})")
     if replaced:
         _save(document, dangling, target)
@@ -235,6 +240,36 @@ def _new_partname(old: str, names: set[str]) -> str:
         number += 1
     names.add(candidate.lower())
     return candidate
+
+
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+DML = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def reshape_frames(element: Any, rids: set[str], ratio: float) -> int:
+    """Give every frame showing one of ``rids`` the picture's new shape (height = width × ``ratio``),
+    keeping its width: ``wp:extent`` and the picture's ``a:xfrm/a:ext``, so Word does not stretch
+    the 4:3 picture into the old frame.  Returns how many frames changed shape."""
+    changed = 0
+    for blip in element.iter(f"{DML}blip"):
+        if blip.get(f"{REL}embed") not in rids:
+            continue
+        frame = next((a for a in blip.iterancestors() if a.tag in (f"{WP}inline", f"{WP}anchor")), None)
+        extent = frame.find(f"{WP}extent") if frame is not None else None
+        if frame is None or extent is None or not str(extent.get("cx", "")).isdigit():
+            continue
+        width = int(extent.get("cx"))
+        height = str(round(width * ratio))
+        if extent.get("cy") == height:
+            continue
+        extent.set("cy", height)
+        for ext in frame.iter(f"{DML}ext"):
+            if ext.getparent().tag == f"{DML}xfrm":
+                ext.set("cx", str(width))
+                ext.set("cy", height)
+        changed += 1
+    return changed
 
 
 def _repoint(package: Any, old: Any, new: Any) -> None:

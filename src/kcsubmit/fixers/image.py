@@ -12,7 +12,10 @@ the colours of wide-gamut phone photos.
 - ``pad``: scaled to fit inside, centred on a white canvas (white bars);
 - ``crop``: scaled to cover, the edges that overflow are cut, centred;
 - ``blur``: a blurred, enlarged copy fills the canvas behind the picture scaled to fit;
-- ``stretch``: resized to the target ignoring its shape (distorts).
+- ``stretch``: resized to the target ignoring its shape (distorts);
+- ``auto`` (the default): ``crop`` when the cut keeps at least ``CROP_KEEPS`` of the picture
+  (a 3:2 camera photo keeps 89 %), else ``blur`` (a 16:9 or square photo keeps 75 %, a portrait
+  photo 56 %, a phone screenshot 35 %): measured in docs/decisions.md (Pictures).
 """
 
 from __future__ import annotations
@@ -70,6 +73,16 @@ def needs_fix(facts: Mapping[str, Any], profile: Profile) -> bool:
             or facts.get("mode") not in COLOUR_MODES)
 
 
+CROP_KEEPS = 0.85
+
+
+def picture_fit(width: int, height: int, size: tuple[int, int]) -> str:
+    """``auto`` for a picture shown ``width`` x ``height``: crop or blur (see the module's docstring)."""
+    shape, target = width / max(height, 1), size[0] / size[1]
+    kept = min(shape, target) / max(shape, target)
+    return "crop" if kept >= CROP_KEEPS else "blur"
+
+
 def changes(facts: Mapping[str, Any], profile: Profile, fit: str = "pad") -> tuple[str, ...]:
     """Short language-neutral lines saying what :func:`fix_picture` does to this picture.
 
@@ -87,7 +100,8 @@ def changes(facts: Mapping[str, Any], profile: Profile, fit: str = "pad") -> tup
         lines.append(f"{mode} → RGB")
     shown_w, shown_h = facts.get("display_width"), facts.get("display_height")
     if shown_w and shown_h and (shown_w, shown_h) != (width, height):
-        shape = f" ({fit})" if shown_w * height != shown_h * width else ""
+        chosen = picture_fit(shown_w, shown_h, (width, height)) if fit == "auto" else fit
+        shape = f" ({chosen})" if shown_w * height != shown_h * width else ""
         lines.append(f"{shown_w}x{shown_h} → {width}x{height}{shape}")
     return tuple(lines)
 
@@ -111,6 +125,8 @@ def fix_picture(data: bytes, profile: Profile, fit: str = "pad") -> bytes:
     flat = _to_rgb(upright)
     if not (isinstance(icc, bytes) and icc[16:20] == b"RGB " and flat.mode == "RGB"):
         icc = None  # a CMYK or grey profile does not describe the RGB pixels written
+    if fit == "auto":
+        fit = picture_fit(flat.width, flat.height, size)
     fitted = flat if flat.size == size else FITTERS[fit](flat, size)
     out = io.BytesIO()
     options = dict(JPEG_OPTIONS, icc_profile=icc) if icc else JPEG_OPTIONS
@@ -230,4 +246,4 @@ def _stretch(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 FITTERS = {"pad": _pad, "crop": _crop, "blur": _blur, "stretch": _stretch}
-assert set(FITTERS) == set(FITS)
+assert set(FITTERS) == set(FITS) - {"auto"}

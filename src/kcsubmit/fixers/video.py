@@ -103,6 +103,7 @@ def _mp4(target: Path) -> list[str]:
 def _filters(facts: Mapping[str, Any], rule_ids: set[str], profile: Profile, fit: str,
              trim_at: float | None, details: list[str]) -> str:
     w, h = profile.video["width"], profile.video["height"]
+    fit = "pad" if fit == "auto" else fit  # a video keeps its whole picture (SPEC §2's pad)
     steps = []
     if "V007" in rule_ids:
         steps.append("bwdif=mode=send_frame")

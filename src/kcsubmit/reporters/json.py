@@ -7,7 +7,7 @@ import json
 from typing import Any, TextIO
 
 from ..i18n import full_message
-from ..models import Finding, Fixed, FixReport, PackReport, Report
+from ..models import Finding, Fixed, FixPlan, FixReport, PackReport, Report
 from ..names import readable
 from ..version import __version__
 from . import Options
@@ -69,7 +69,21 @@ def fix_dict(report: FixReport, lang: str = "zh") -> dict[str, Any]:
         "rules": report.rules,
         "ok": report.ok,
         "out_dir": report.out_dir,
+        "stopped": report.stopped,
+        "dry_run": report.dry_run,
+        "plan": plan_dict(report.plan, lang) if report.plan is not None else None,
         "files": [fixed_dict(f, lang) for f in report.files],
+    }
+
+
+def plan_dict(plan: FixPlan, lang: str) -> dict[str, Any]:
+    """Each file's step, estimate and cache hit; the blocking errors with the option that clears them."""
+    return {
+        "seconds": round(plan.seconds, 1),
+        "files": [{"source": f.source, "kind": f.kind, "step": f.step, "seconds": round(f.seconds, 1),
+                   "cached": f.cached, "rules": list(f.rules)} for f in plan.files],
+        "blocking": [{"path": b.path, "option": b.option, **finding_dict(b.finding, lang)} for b in plan.blocking],
+        "options": list(plan.options),
     }
 
 
@@ -79,6 +93,7 @@ def fixed_dict(fixed: Fixed, lang: str) -> dict[str, Any]:
         "kind": fixed.kind,
         "action": fixed.action,
         "output": fixed.output,
+        "cached": fixed.cached,
         "details": list(fixed.details),
         "error": fixed.error,
         "before": [finding_dict(f, lang) for f in fixed.before],
@@ -103,6 +118,7 @@ def pack_dict(report: PackReport, lang: str = "zh") -> dict[str, Any]:
         "blocking": [{"path": path, **finding_dict(f, lang)} for path, f in report.blocking],
         "failures": [{"path": path, "reason": reason} for path, reason in report.failures],
         "fixed": fix_dict(report.fixed, lang) if report.fixed is not None else None,
+        "fix_plan": plan_dict(report.fix_plan, lang) if report.fix_plan is not None else None,
     }
 
 

@@ -10,9 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import finding_message, finding_next, ui
-from ..models import FileResult, Finding, FixReport, PackReport, Report, Severity
+from ..models import FileResult, Finding, FixPlan, FixReport, PackReport, Report, Severity
 from ..names import visible
+from ..progress import duration_words, estimate_line
 from ..rules import RULES
+from ..words import detail, place
 from . import Options, facts_line
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -82,7 +84,7 @@ def summary_line(report: Report, lang: str) -> Text:
 
 
 def file_table(result: FileResult, lang: str, verbose: bool = False) -> Table:
-    title = Text(result.path, style="bold")
+    title = Text(place(result.path, lang), style="bold")
     if result.theme:
         title.append(f"  [{ui('theme', lang)}: {result.theme}]", style="magenta")
     caption = facts_line(result.kind, result.facts, lang)
@@ -114,6 +116,10 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     report, options = visible(report), visible(options)
     lang = options.lang
     console = make_console(out, options.color)
+    if report.plan is not None and (report.stopped or report.dry_run):
+        title = ui("plan_title_dry" if report.dry_run else "plan_title", lang, folder=report.out_dir)
+        render_plan(report.plan, console, lang, title, "fix", options.target or ".")
+        return
     title = ui("pack_fix_title", lang) if within_pack else ui("fix_title", lang, folder=report.out_dir)
     table = Table(title=title, title_justify="left", show_lines=True)
     columns = ("fix_col_file", "fix_col_action", "fix_col_before", "fix_col_after")
@@ -122,8 +128,10 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     for f in report.files:
         action = Text(ui(f"fix_{f.action}", lang) if f.action != "failed" else ui("fix_failed", lang),
                       style="red" if f.error else "green")
+        if f.cached:
+            action.append(" " + ui("fix_cached", lang))
         if f.details:
-            action.append("\n" + "\n".join(f.details), style="dim")
+            action.append("\n" + "\n".join(detail(d, lang) for d in f.details), style="dim")
         after = _rules(f.after) if f.output else Text(f.error or "", style="red")
         cells: list[str | Text] = [f.source, action, _rules(f.before), after]
         table.add_row(*(cells if within_pack else [*cells, f.output or "—"]))
@@ -159,6 +167,10 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
     if report.fixed is not None:
         render_fix(report.fixed, out, options, within_pack=True)
         console.print()
+    if report.fix_plan is not None and report.fixed is None:  # --fix stopped or --dry-run: the plan
+        title = ui("plan_title_dry" if report.dry_run else "plan_title", lang, folder=report.out_dir)
+        render_plan(report.fix_plan, console, lang, title, "pack", (options.target or ".") + " --fix")
+        return
     if not report.ok:
         console.print(Text(ui("pack_refused", lang), style="bold red"))
         for path, reason in report.failures:
@@ -188,3 +200,26 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
     if not report.dry_run:
         console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir),
                            style="bold green"))
+
+
+def render_plan(plan: FixPlan, console: Console, lang: str, title: str, command: str, target: str) -> None:
+    """The table of steps (when there is work to show), the estimate, then the blocking errors."""
+    if plan.files:
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for key in ("plan_col_file", "plan_col_step", "plan_col_time"):
+            table.add_column(ui(key, lang), overflow="fold")
+        for step in plan.files:
+            name = "step_cached" if step.cached else f"step_{step.step}"
+            table.add_row(step.source, ui(name, lang),
+                          "—" if step.step == "copy" or step.cached else duration_words(step.seconds, lang))
+        console.print(table)
+        console.print(Text(estimate_line(plan, lang)))
+    if not plan.blocking:
+        return
+    console.print(Text(ui("plan_stopped", lang), style="bold red"))
+    for blocker in plan.blocking:
+        finding = blocker.finding
+        todo = (ui("plan_option", lang, option=blocker.option, command=command, target=target)
+                if blocker.option else finding_next(finding, lang))
+        console.print(Text(f"✗ {finding.rule} {blocker.path}: ", style="bold red")
+                      + Text(f"{finding_message(finding, lang)}\n   → {todo}"), soft_wrap=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import engine, manifest
 from ..discover import MANIFEST_NAME, sniff
+from ..errors import KcsubmitError
 from ..fixers import FITS, FixOptions
 from ..models import FixReport, PackReport, Report
 from ..profile import Profile, builtin_names, load
@@ -61,7 +62,7 @@ class Workspace:
     profiles: dict[str, str]  # label → built-in name or profile file
     rules: str = "2023"
     studio: str = ""
-    fit: str = "pad"
+    fit: str = "auto"  # the CLI's default: bars for videos, crop or blur for photos
     trim: bool = False
     items: list[Item] = field(default_factory=list)
     report: Report | None = None
@@ -229,6 +230,9 @@ def fix(space: Workspace, reporter: Reporter) -> None:
         profile, options = space.profile(), FixOptions(fit=space.fit, trim=space.trim, progress=reporter.on_fraction)
     out = space.root / FIXED
     result = run_fix([str(target)], out, rules=profile, options=options, on_file=reporter.on_file)
+    if result.stopped and result.plan is not None:  # nothing repaired: say which box to tick
+        names = ", ".join(sorted({Path(b.path).name for b in result.plan.blocking if b.option == "--trim"}))
+        raise KcsubmitError(f"fix stopped: too long, tick trim: {names}", key="serve_fix_stopped", files=names)
     where = {Path(f.source).resolve(): Path(f.output).resolve() for f in result.files if f.output}
     with space.lock:
         fixed_manifest = space.write_manifest(out, where)

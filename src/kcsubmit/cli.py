@@ -12,6 +12,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from .errors import KcsubmitError, UsageError
+from .i18n import command_target
 from .progress import CheckProgress, FixProgress
 from .reporters import FIX_REPORTERS, PACK_REPORTERS, REPORTERS
 from .version import __version__
@@ -106,7 +107,7 @@ def check(
 
         report = attach(report, profile)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
-                                quiet=quiet, target=" ".join(targets))
+                                quiet=quiet, target=command_target(targets))
     _emit(reporters.get(name), report, options, output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
     raise typer.Exit(report.exit_code(strict))
 
@@ -150,7 +151,7 @@ def fix_command(
                                                                             progress=on_fraction), on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
-    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=result.out_dir), report_file,
+    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=command_target(targets)), report_file,
           written)
     raise typer.Exit(result.exit_code())
 
@@ -191,7 +192,8 @@ def pack_command(
                       loose_images=not no_loose_images, dry_run=dry_run, rules=rules,
                       options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction))
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
-    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=str(target)), report_file,
+    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=command_target([str(target)])),
+          report_file,
           [target, *(a.path for a in result.archives)])
     raise typer.Exit(result.exit_code())
 

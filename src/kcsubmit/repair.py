@@ -64,7 +64,22 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
         done.append(_fix_one(result, _inside(report, result), profile, out, roots, options, used))
         if done[-1].output:
             mark(out)  # with its first output: later folder walks leave this folder out
-    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)))
+    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)),
+                     source=report.source, flags=_flags(options, rules))
+
+
+def _flags(options: FixOptions, rules: str | Path | Profile | None) -> tuple[str, ...]:
+    """The options of this fix as command-line words, repeated in the suggested pack command."""
+    flags: list[str] = []
+    if options.fit != FixOptions.fit:
+        flags += ["--fit", options.fit]
+    if options.trim:
+        flags.append("--trim")
+    if options.encoder != FixOptions.encoder:
+        flags += ["--encoder", options.encoder]
+    if isinstance(rules, (str, Path)):
+        flags += ["--rules", str(rules)]
+    return tuple(flags)
 
 
 def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: Path,

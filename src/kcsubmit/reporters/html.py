@@ -178,7 +178,7 @@ class Page:
 
     def finding(self, f: Finding) -> str:
         level = STATUS[f.severity]
-        step = finding_next(f, self.lang)
+        step = finding_next(f, self.lang, self.target)
         fixable = f'<span class="tag fix">{escape(self.label("fixable"))}</span>' if f.fixable else ""
         sections = []
         for key, heading in (("what", "explain_what"), ("why", "explain_why"), ("fix", "explain_fix")):

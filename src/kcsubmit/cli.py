@@ -107,7 +107,7 @@ def check(
 
         report = attach(report, profile)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
-                                quiet=quiet, target=command_target(targets))
+                                quiet=quiet, target=command_target(targets, rules))
     _emit(reporters.get(name), report, options, output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
     raise typer.Exit(report.exit_code(strict))
 
@@ -151,7 +151,7 @@ def fix_command(
                                                                             progress=on_fraction), on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
-    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=command_target(targets)), report_file,
+    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=command_target(targets, rules)), report_file,
           written)
     raise typer.Exit(result.exit_code())
 
@@ -192,7 +192,7 @@ def pack_command(
                       loose_images=not no_loose_images, dry_run=dry_run, rules=rules,
                       options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction))
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
-    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=command_target([str(target)])),
+    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=command_target([str(target)], rules)),
           report_file,
           [target, *(a.path for a in result.archives)])
     raise typer.Exit(result.exit_code())
@@ -286,15 +286,28 @@ def init(
         if not video:
             raise UsageError(f"no video found for {name}", key="no_video_for", theme=name)
         themes[name] = video
-    if not theme:
-        for name, video in found.themes.items():
-            if not ask or typer.confirm(show(ui("ask_theme", language, theme=name, video=video)), default=True):
-                themes[name] = video
+    if not theme and ask:
+        from .cli_init import ask_themes
+
+        themes = ask_themes(found.videos, profile, language)
+    elif not theme:
+        themes = dict(found.themes)
     document = case if case is not None else found.document
-    text = manifest.render(studio, themes, document, found.images, rules=profile.name)
+    text = manifest.render(studio, themes, document, found.images, rules=_rules_reference(rules, folder, profile.name))
     target = manifest.write(folder, text, force=force)
     typer.echo(show(ui("init_done", language, path=str(target), count=len(themes))))
-    typer.echo(show(ui("init_next", language, target=str(folder))))
+    typer.echo(show(ui("init_next", language, target=command_target([str(folder)]))))
+
+
+def _rules_reference(rules: str, folder: Path, name: str) -> str:
+    """What init writes as ``rules``: a profile file as a path from the manifest's folder
+    (``check`` reads it relative to the manifest), else the built-in profile's name."""
+    if not rules.endswith(".toml"):
+        return name
+    try:
+        return Path(os.path.relpath(Path(rules).resolve(), folder.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(Path(rules).resolve())
 
 
 def _choices(*given: tuple[str, str, tuple[str, ...] | list[str]]) -> None:

@@ -120,9 +120,11 @@ def shell_arg(path: str) -> str:
     return '"' + path.replace('"', '\\"') + '"'
 
 
-def command_target(paths: list[str] | tuple[str, ...]) -> str:
-    """The paths of a run as the arguments of a suggested command ("." when none)."""
-    return " ".join(shell_arg(p) for p in paths) or "."
+def command_target(paths: list[str] | tuple[str, ...], rules: str | None = None) -> str:
+    """The paths of a run as the arguments of a suggested command ("." when none), with the
+    ``--rules`` it was given: the next command must judge by the same rules."""
+    words = " ".join(shell_arg(p) for p in paths) or "."
+    return f"{words} --rules {shell_arg(rules)}" if rules else words
 
 
 def full_message(finding: Finding, lang: str, target: str = ".") -> str:

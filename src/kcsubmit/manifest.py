@@ -272,30 +272,34 @@ class Proposal:
     themes: dict[str, str] = field(default_factory=dict)  # theme → video, relative to root
     document: str | None = None
     images: list[str] = field(default_factory=list)  # globs, relative to root
+    videos: list[str] = field(default_factory=list)  # every video, relative to root (init asks for each)
 
 
 def propose(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Proposal:
     """Candidates by content and name: the first video naming each theme, the Word file,
     the folders of loose JPEG pictures."""
     found: dict[str, str] = {}
+    videos: list[str] = []
     document = None
     image_dirs: list[str] = []
+    words = [t for t in targets if t.detected.kind == "document" and t.path.suffix.lower() == ".docx"]
     for target in targets:
         rel = target.path.relative_to(root).as_posix()
         kind = target.detected.kind
         if kind == "video":
+            videos.append(rel)
             theme = next((t for t in themes if t in canonical(target.path.name)), None)
             if theme and theme not in found:
                 found[theme] = rel
-        elif kind == "document" and document is None:
-            document = rel
+        elif kind == "document" and document is None and (len(words) != 1 or target in words):
+            document = rel  # the one .docx when there is one (not the notice's PDF beside it)
         elif kind == "image":
             folder = target.path.parent.relative_to(root).as_posix()
             pattern = f"{folder}/*{target.path.suffix.lower()}" if folder != "." else f"*{target.path.suffix.lower()}"
             if pattern not in image_dirs:
                 image_dirs.append(pattern)
     ordered = {t: found[t] for t in themes if t in found}
-    return Proposal(themes=ordered, document=document, images=image_dirs)
+    return Proposal(themes=ordered, document=document, images=image_dirs, videos=videos)
 
 
 def render(studio: str, themes: dict[str, str], document: str | None = None,

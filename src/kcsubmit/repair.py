@@ -65,10 +65,10 @@ def fix(paths: Iterable[str | Path] = (), out_dir: str | Path | None = None,
         if done[-1].output:
             mark(out)  # with its first output: later folder walks leave this folder out
     return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)),
-                     source=report.source, flags=_flags(options, rules))
+                     source=report.source, flags=_flags(options))
 
 
-def _flags(options: FixOptions, rules: str | Path | Profile | None) -> tuple[str, ...]:
+def _flags(options: FixOptions) -> tuple[str, ...]:
     """The options of this fix as command-line words, repeated in the suggested pack command."""
     flags: list[str] = []
     if options.fit != FixOptions.fit:
@@ -77,8 +77,6 @@ def _flags(options: FixOptions, rules: str | Path | Profile | None) -> tuple[str
         flags.append("--trim")
     if options.encoder != FixOptions.encoder:
         flags += ["--encoder", options.encoder]
-    if isinstance(rules, (str, Path)):
-        flags += ["--rules", str(rules)]
     return tuple(flags)
 
 

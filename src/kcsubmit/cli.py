@@ -107,7 +107,7 @@ def check(
 
         report = attach(report, profile)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
-                                quiet=quiet, target=command_target(targets, rules))
+                                quiet=quiet, target=" ".join(targets), command=command_target(targets, rules))
     _emit(reporters.get(name), report, options, output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
     raise typer.Exit(report.exit_code(strict))
 
@@ -151,7 +151,8 @@ def fix_command(
                                                                             progress=on_fraction), on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
-    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=command_target(targets, rules)), report_file,
+    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=result.out_dir,
+                                                  command=command_target(targets, rules)), report_file,
           written)
     raise typer.Exit(result.exit_code())
 
@@ -192,7 +193,8 @@ def pack_command(
                       loose_images=not no_loose_images, dry_run=dry_run, rules=rules,
                       options=FixOptions(fit=fit, trim=trim, encoder=encoder, progress=on_fraction))
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
-    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=command_target([str(target)], rules)),
+    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=str(target),
+                                                    command=command_target([str(target)], rules)),
           report_file,
           [target, *(a.path for a in result.archives)])
     raise typer.Exit(result.exit_code())
@@ -373,7 +375,11 @@ def run(argv: Optional[List[str]] = None) -> None:
 
     warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
     try:
-        code = app(args=args, prog_name="kcsubmit", standalone_mode=False)
+        language = _lang_name(_arg_lang(args))
+        if not args and _welcome(language):
+            code = 0
+        else:
+            code = _command(language)(args=args, prog_name="kcsubmit", standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # bad arguments: Typer's usage errors
@@ -407,6 +413,32 @@ def run(argv: Optional[List[str]] = None) -> None:
 
 
 INTERRUPTED = 130
+
+
+def _command(lang: str):  # type: ignore[no-untyped-def]
+    """The click command of ``app`` with every help text in ``lang`` (cli_help)."""
+    from typer.main import get_command
+
+    from .cli_help import localize
+
+    return localize(get_command(app), lang)
+
+
+def _welcome(lang: str) -> bool:
+    """``kcsubmit`` alone in a folder holding no submission: the three steps in five lines
+    (True); elsewhere False, and the help is shown as before."""
+    from .discover import DOCUMENT_EXTS, MANIFEST_NAME, VIDEO_EXTS
+    from .i18n import ui
+
+    try:
+        names = os.listdir(".")
+    except OSError:
+        names = []
+    wanted = VIDEO_EXTS | DOCUMENT_EXTS
+    if MANIFEST_NAME in names or any(os.path.splitext(n)[1].lower() in wanted for n in names):
+        return False
+    typer.echo(ui("welcome", lang))
+    return True
 
 
 def _fail(message: str) -> None:

@@ -51,9 +51,9 @@ def rows(report: Report, options: Options) -> Iterator[list[str]]:
         if not result.findings:
             yield _row(*base, "", "ok", "", "", "", "", "")
         for finding in result.findings:
-            yield _finding_row(base, finding, options.lang, options.target)
+            yield _finding_row(base, finding, options.lang, options.next_args)
     for finding in report.submission:
-        yield _finding_row((options.target, "submission", ""), finding, options.lang, options.target)
+        yield _finding_row((options.target, "submission", ""), finding, options.lang, options.next_args)
 
 
 def _finding_row(base: tuple[str, str, str], finding: Finding, lang: str, target: str) -> list[str]:

@@ -107,7 +107,7 @@ def pack_dict(report: PackReport, lang: str = "zh") -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, options: Options) -> None:
-    _dump(to_dict(readable(report), options.lang, options.target), out)
+    _dump(to_dict(readable(report), options.lang, options.next_args), out)
 
 
 def render_fix(report: FixReport, out: TextIO, options: Options) -> None:

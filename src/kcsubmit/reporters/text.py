@@ -46,10 +46,10 @@ def render(report: Report, out: TextIO, options: Options) -> None:
         if report.submission:  # at the top: what concerns the whole (themes, studio) comes first
             whole = FileResult(path=ui("kind_submission", lang), kind="submission", facts={},
                                findings=report.submission)
-            console.print(file_table(whole, lang, target=options.target))
+            console.print(file_table(whole, lang, target=options.next_args))
             console.print()
         for result in failing:
-            console.print(file_table(result, lang, verbose=options.verbose, target=options.target))
+            console.print(file_table(result, lang, verbose=options.verbose, target=options.next_args))
             console.print()
         if options.verbose:
             for result in passing:
@@ -72,11 +72,11 @@ def render(report: Report, out: TextIO, options: Options) -> None:
         return
     console.print(summary_line(report, lang))
     if report.fixable:
-        console.print(ui("summary_next_fix", lang, target=options.target))
+        console.print(ui("summary_next_fix", lang, target=options.next_args))
     elif report.ok and report.source == "manifest":
-        console.print(ui("summary_next_pack", lang, target=options.target))
+        console.print(ui("summary_next_pack", lang, target=options.next_args))
     elif report.ok and report.source == "folder":
-        console.print(ui("summary_next_init", lang, target=options.target))
+        console.print(ui("summary_next_init", lang, target=options.next_args))
     if (not report.ok or report.warnings) and not options.quiet:
         console.print(Text(ui("summary_next_explain", lang), style="dim"))
 
@@ -139,7 +139,7 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     if within_pack:
         return
     left = [(f, x) for f in report.files for x in f.remaining]
-    target = options.target
+    target = options.next_args
     if left:
         console.print(Text(ui("fix_left", lang), style="bold"))
         for f, finding in left:
@@ -182,9 +182,9 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
             # A fixable finding left after --fix needs its option (V006: --trim); without --fix, --fix.
             flag = required_flag(finding.rule)
             if finding.fixable and (report.fixed is None or flag):
-                step = ui("pack_try_fix", lang, target=options.target, option=f" {flag}" if flag else "")
+                step = ui("pack_try_fix", lang, target=options.next_args, option=f" {flag}" if flag else "")
             else:
-                step = finding_next(finding, lang, options.target)
+                step = finding_next(finding, lang, options.next_args)
             console.print(Text(f"{MARK[finding.severity]} {finding.rule} {path}: ", style=STYLE[finding.severity])
                           + Text(f"{finding_message(finding, lang)}\n   → {step}"), soft_wrap=True)
         return

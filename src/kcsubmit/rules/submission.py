@@ -70,7 +70,7 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
         # Said once for all of them (issue 17): how to give themes, not one finding per video.
         suggestion = suggest_theme(unnamed[0], profile)
         example = f"{suggestion or profile.themes[0]}-{_basename(unnamed[0])}"
-        yield Violation(actual=len(unnamed), expected=list(profile.themes), location=unnamed[0],
+        yield Violation(actual=unnamed, expected=list(profile.themes), location=unnamed[0],
                         variant="unnamed", values={"files": unnamed, "file": unnamed[0], "count": len(unnamed),
                                                    "themes": list(profile.themes), "example": example})
     for theme, path in themes:

@@ -366,9 +366,10 @@ def run(argv: Optional[List[str]] = None) -> None:
         # Python ignores these by definition; a teacher should not see their traceback.
         sys.unraisablehook = lambda unraisable: None
     for stream in (sys.stdout, sys.stderr):
-        # A legacy Windows code page cannot encode every symbol (✓ ✗): replace, never crash.
+        # A legacy Windows code page cannot encode every symbol: ✓ ✗ become √ × in GBK (cp936),
+        # anything else "?"; never a crash (docs/decisions.md, Windows and macOS).
         if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+            stream.reconfigure(errors=_console_errors())
     # Pillow's "Corrupt EXIF data" and similar are about the file, which the report judges (I003);
     # inherited by forked --jobs workers.
     import warnings
@@ -413,6 +414,28 @@ def run(argv: Optional[List[str]] = None) -> None:
 
 
 INTERRUPTED = 130
+LOOKALIKES = {"✓": "√", "✗": "×", "—": "-", "…": "...", "·": "-"}
+
+
+def _console_errors() -> str:
+    """The name of an encode-error handler: a look-alike the console's code page has, else '?'."""
+    import codecs
+
+    def lookalike(exc: UnicodeError) -> tuple[str, int]:
+        if not isinstance(exc, UnicodeEncodeError):
+            raise exc
+        out = []
+        for char in exc.object[exc.start:exc.end]:
+            other = LOOKALIKES.get(char, "?")
+            try:
+                other.encode(exc.encoding)
+            except (UnicodeError, LookupError):
+                other = "?"
+            out.append(other)
+        return "".join(out), exc.end
+
+    codecs.register_error("kcsubmit-lookalike", lookalike)
+    return "kcsubmit-lookalike"
 
 
 def _command(lang: str):  # type: ignore[no-untyped-def]

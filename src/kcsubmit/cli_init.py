@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path
 
 import typer
 
@@ -16,7 +16,7 @@ from .rules.submission import suggest_theme
 def propose(video: str, profile: Profile) -> str | None:
     """The theme a video's name suggests: named in it (人工智能-课堂.mp4), else the nearest
     (AI课堂.mp4 → 人工智能), else None (IMG_2041.MOV)."""
-    name = PurePosixPath(video)
+    name = Path(video)
     return theme_of(name, profile) or suggest_theme(name.stem, profile)
 
 

@@ -227,7 +227,10 @@ def _glob(root: Path, pattern: str) -> list[Path]:
     """
     import glob
 
-    found = glob.glob(_any_case(_slashes(pattern)), root_dir=root, recursive=True)
+    found: set[str] = set()
+    for form in ("NFC", "NFD"):  # macOS may store a name decomposed; a manifest is typed composed
+        found.update(glob.glob(_any_case(unicodedata.normalize(form, _slashes(pattern))), root_dir=root,
+                               recursive=True))
     return sorted({root / match for match in found})
 
 

@@ -50,8 +50,11 @@ def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """检查、修复并打包“科创筑梦”云上工作室活动的参赛材料。"""
+    if lang is not None:  # `kcsubmit --lang en check`: for every command of the run
+        os.environ["KCSUBMIT_LANG"] = lang.value
 
 
 def _lang(lang: Optional[Lang]) -> str:
@@ -379,8 +382,8 @@ def run(argv: Optional[List[str]] = None) -> None:
         language = _lang_name(_arg_lang(args))
         if not args and _welcome(language):
             code = 0
-        else:
-            code = _command(language)(args=args, prog_name="kcsubmit", standalone_mode=False)
+        else:  # alone in a folder holding a submission: the help (was a usage error, exit 2)
+            code = _command(language)(args=args or ["--help"], prog_name="kcsubmit", standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # bad arguments: Typer's usage errors

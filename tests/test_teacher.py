@@ -252,15 +252,16 @@ def test_every_suggested_command_on_the_demo_does_what_it_says(tmp_path_factory)
     """Each printed "运行 `kcsubmit …`" of the demo (its manifest, and its other clips one by one)
     is run as printed; the finding it was printed for is gone from the repaired copy. A finding
     without such a command is one the message says is done by hand (not fixable)."""
-    import make_demo
     import shutil
+
+    import make_demo
 
     demo = tmp_path_factory.mktemp("demo-steps")
     make_demo.build(demo)
-    todo = [("kcsubmit check", demo, None)]  # the manifest, then each other clip on its own
-    todo += [(f"kcsubmit check videos/{name}", demo, name) for name in
+    todo = [("kcsubmit check", demo)]  # the manifest, then each other clip on its own
+    todo += [(f"kcsubmit check videos/{name}", demo) for name in
              ("助力双减-隔行.mp4", "人工智能-太短.mp4", "逐梦航天-苹果.mov", "美丽乡村-moov在末尾.mp4")]
-    for check_command, cwd, name in todo:
+    for check_command, cwd in todo:
         code, out = run(*shell(check_command), "--format", "json", cwd=cwd, encoding="utf-8")
         report = json.loads(out)
         found = [(r["path"], f) for r in report["files"] for f in r["findings"]]

@@ -294,3 +294,23 @@ def _after(cwd: Path, out: str) -> dict[str, set[str]]:
         stem = Path(result["path"].split("!", 1)[0]).stem
         left.setdefault(stem, set()).update(f["rule"] for f in result["findings"])
     return left
+
+
+# --------------------------------------------------------------------------- pack's next step (item 4)
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_pack_refusing_a_too_long_video_suggests_trim(fixed):
+    """V006 is fixable only with --trim: `pack --fix` alone would stop on it again."""
+    import io
+
+    from kcsubmit.models import Finding, FixReport, PackReport, Severity
+    from kcsubmit.reporters import Options
+    from kcsubmit.reporters.text import render_pack
+
+    finding = Finding("V006", Severity.ERROR, True, {"duration": 360, "max": 300})
+    report = PackReport("dist", 300_000_000, blocking=(("课堂实录.mp4", finding),),
+                        fixed=FixReport("2023", "work", ()) if fixed else None)
+    out = io.StringIO()
+    render_pack(report, out, Options(lang="zh", color=False, target="作品", command="作品"))
+    assert commands(out.getvalue()) == ["kcsubmit pack 作品 --fix --trim"], out.getvalue()

@@ -97,7 +97,9 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
 def no_studio(facts: Facts, profile: Profile) -> Iterator[Violation]:
     needed = facts.get("source") == "manifest" or facts.get("for_pack")
     if needed and not facts.get("studio"):
-        yield Violation(actual=None, expected="studio name")
+        # A manifest without one: init would refuse to replace it, so the step is to write it in.
+        yield Violation(actual=None, expected="studio name",
+                        variant="manifest" if facts.get("source") == "manifest" else None)
 
 
 def _basename(path: str) -> str:

@@ -380,10 +380,12 @@ def run(argv: Optional[List[str]] = None) -> None:
     warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
     try:
         language = _lang_name(_arg_lang(args))
-        if not args and _welcome(language):
+        alone = not [a for a in args if a != "--lang" and not a.startswith("--lang=") and a != _arg_lang(args)]
+        if alone and _welcome(language):
             code = 0
         else:  # alone in a folder holding a submission: the help (was a usage error, exit 2)
-            code = _command(language)(args=args or ["--help"], prog_name="kcsubmit", standalone_mode=False)
+            code = _command(language)(args=[*args, "--help"] if alone else args, prog_name="kcsubmit",
+                                      standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # bad arguments: Typer's usage errors

@@ -318,19 +318,21 @@ def test_pack_refusing_a_too_long_video_suggests_trim(fixed):
 
 def test_outputs_inside_the_folder_are_never_material(tmp_path, good_video, short_rules):
     """fix . writes ./fixed inside the folder; check, init and pack never read it (nor a
-    temporary name), so the same video is not seen twice."""
+    temporary name), so the same video is not seen twice. Output on a GBK (cp936) console."""
     root = tmp_path / "作品"
     root.mkdir()
     (root / "人工智能-课堂.mp4").write_bytes(good_video.read_bytes())
     rules = str(short_rules)  # 3-second clips comply
-    code, out = run("fix", ".", "--rules", rules, cwd=root, encoding="utf-8")
+    code, out = run("fix", ".", "--rules", rules, cwd=root)  # a GBK console, also on Windows
     assert code == 0 and (root / "fixed" / "人工智能-课堂.mp4").is_file(), out
     assert commands(out) == [f"kcsubmit init . --rules {rules}", f"kcsubmit pack . --rules {rules} --fix"]
     (root / ".人工智能-2.mp4.x1y2.kcsubmit-part").write_bytes(good_video.read_bytes())
-    code, out = run("check", ".", "--rules", rules, "--format", "json", cwd=root, encoding="utf-8")
+    # JSON is UTF-8 even on a GBK console (`> report.json` on Chinese Windows).
+    code, out = run("check", ".", "--rules", rules, "--format", "json", cwd=root, encoding="utf-8",
+                    env={"PYTHONIOENCODING": "gbk"})
     report = json.loads(out)
     assert [f["path"] for f in report["files"]] == ["人工智能-课堂.mp4"] and report["submission"]["findings"] == []
     code, out = run("init", ".", "--studio", STUDIO, "--rules", rules, cwd=root, encoding="utf-8")
     assert code == 0 and "fixed" not in (root / manifest.MANIFEST_NAME).read_text(encoding="utf-8")
-    code, out = run("pack", ".", "--dry-run", cwd=root, encoding="utf-8")
+    code, out = run("pack", ".", "--dry-run", cwd=root)
     assert code == 0 and "fixed" not in out, out

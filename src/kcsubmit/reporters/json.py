@@ -10,7 +10,7 @@ from ..i18n import full_message
 from ..models import Finding, Fixed, FixReport, PackReport, Report
 from ..names import readable
 from ..version import __version__
-from . import Options
+from . import Options, write_utf8
 
 SCHEMA_ID = "kcsubmit.report/1"
 FIX_SCHEMA_ID = "kcsubmit.fix/1"
@@ -119,5 +119,6 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
 
 
 def _dump(data: dict[str, Any], out: TextIO) -> None:
-    json.dump(data, out, ensure_ascii=False, indent=2, default=str)
-    out.write("\n")
+    # UTF-8 whatever the console's code page (JSON is UTF-8; `> report.json` on Chinese Windows
+    # would otherwise be GBK).
+    write_utf8(out, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

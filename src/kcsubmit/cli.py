@@ -458,10 +458,14 @@ def _welcome(lang: str) -> bool:
     from .discover import DOCUMENT_EXTS, MANIFEST_NAME, VIDEO_EXTS
     from .i18n import ui
 
-    try:
-        names = os.listdir(".")
-    except OSError:
-        names = []
+    def listing(folder: str) -> list[str]:
+        try:
+            return os.listdir(folder)
+        except OSError:
+            return []
+
+    names = listing(".")  # and one level down (视频/, 案例/): never a deep walk of a home folder
+    names += [n for d in names if not d.startswith(".") and os.path.isdir(d) for n in listing(d)]
     wanted = VIDEO_EXTS | DOCUMENT_EXTS
     if MANIFEST_NAME in names or any(os.path.splitext(n)[1].lower() in wanted for n in names):
         return False

@@ -187,7 +187,7 @@ def teacher(tmp_path_factory) -> tuple[Path, Path]:
     return teachergen.make_teacher_folder(base / "作品"), rules
 
 
-@pytest.mark.slow  # ~12 s alone, 27 s on a loaded machine
+@pytest.mark.slow  # 27 s measured with the 2 cores at load 9 (five engineers)
 @pytest.mark.skipif(sys.platform == "win32", reason="init's questions are answered through a POSIX pty")
 def test_teachers_folder_end_to_end_following_printed_steps_on_a_gbk_console(teacher):
     folder, rules = teacher

@@ -76,7 +76,8 @@ def shell(command: str) -> list[str]:
 @pytest.mark.parametrize("command", ["", "check", "fix", "pack", "init", "rules", "explain"])
 def test_help_is_chinese_by_default_and_english_on_request(command):
     args = [command, "--help"] if command else ["--help"]
-    code, zh = run(*args, env={"KCSUBMIT_LANG": "", "LANG": "C.UTF-8", "LC_ALL": ""}, encoding="utf-8")
+    code, zh = run(*args, env={"KCSUBMIT_LANG": "", "LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""},
+                   encoding="utf-8")
     assert code == 0 and zh.startswith("用法：kcsubmit"), zh
     assert "选项" in zh and "显示本帮助并退出。" in zh
     key = command or "kcsubmit"

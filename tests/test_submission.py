@@ -60,7 +60,7 @@ def test_manifest_names_what_is_checked(studio):
 
 
 @pytest.mark.parametrize("change,expected", [
-    (lambda t: t.replace('studio = "示例中学青少年科学工作室"\n', ""), [("S004", None)]),
+    (lambda t: t.replace('studio = "示例中学青少年科学工作室"\n', ""), [("S004", "manifest")]),
     (lambda t: t.replace('"人工智能" =', '"双减" ='), [("S003", None)]),
     (lambda t: t.replace('"人工智能" =', '"AI" ='), [("S003", None)]),
     (lambda t: t.replace('"人工智能" =', '"宇宙探索" ='), [("S003", "nosuggest")]),

@@ -14,6 +14,7 @@ import typer
 from . import cli_serve
 from .cli_jobs import cache_app
 from .errors import KcsubmitError, UsageError
+from .i18n import command_target
 from .progress import CheckProgress, FixProgress
 from .reporters import FIX_REPORTERS, PACK_REPORTERS, REPORTERS
 from .version import __version__
@@ -51,8 +52,11 @@ def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """检查、修复并打包“科创筑梦”云上工作室活动的参赛材料。"""
+    if lang is not None:  # `kcsubmit --lang en check`: for every command of the run
+        os.environ["KCSUBMIT_LANG"] = lang.value
 
 
 def _lang(lang: Optional[Lang]) -> str:
@@ -108,7 +112,7 @@ def check(
 
         report = attach(report, profile)
     options = reporters.Options(lang=language, color=color and output is None, verbose=verbose,
-                                quiet=quiet, target=" ".join(targets))
+                                quiet=quiet, target=" ".join(targets), command=command_target(targets, rules))
     _emit(reporters.get(name), report, options, output, [*targets, *(r.path for r in report.files if "!" not in r.path)])
     if output is not None:
         from .cli_jobs import say_written
@@ -162,8 +166,9 @@ def fix_command(
                             ask=make_ask(language, yes, options), on_plan=on_plan)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
     written = [*targets, *(f.source for f in result.files), *(f.output for f in result.files if f.output)]
-    # target: what to type again (the plan's "kcsubmit fix TARGET --trim")
-    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=" ".join(targets)), report_file,
+    # target: what to type again (the plan's "kcsubmit fix TARGET --trim"); command: with its --rules
+    _emit(get_fix(fmt.value), result, Options(lang=language, color=color, target=" ".join(targets),
+                                              command=command_target(targets, rules)), report_file,
           written)
     raise typer.Exit(result.exit_code())
 
@@ -209,7 +214,9 @@ def pack_command(
                       ask=make_ask(language, yes, options), on_stage=stage_printer(language, fix),
                       on_plan=on_plan, on_file=on_file)
     color = not no_color and "NO_COLOR" not in os.environ and report_file is None
-    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=str(target)), report_file,
+    _emit(get_pack(fmt.value), result, Options(lang=language, color=color, target=str(target),
+                                                    command=command_target([str(target)], rules)),
+          report_file,
           [target, *(a.path for a in result.archives)])
     if result.archives:
         say_archives(result.out_dir, language)
@@ -307,15 +314,28 @@ def init(
         if not video:
             raise UsageError(f"no video found for {name}", key="no_video_for", theme=name)
         themes[name] = video
-    if not theme:
-        for name, video in found.themes.items():
-            if not ask or typer.confirm(show(ui("ask_theme", language, theme=name, video=video)), default=True):
-                themes[name] = video
+    if not theme and ask:
+        from .cli_init import ask_themes
+
+        themes = ask_themes(found.videos, profile, language)
+    elif not theme:
+        themes = dict(found.themes)
     document = case if case is not None else found.document
-    text = manifest.render(studio, themes, document, found.images, rules=profile.name)
+    text = manifest.render(studio, themes, document, found.images, rules=_rules_reference(rules, folder, profile.name))
     target = manifest.write(folder, text, force=force)
     typer.echo(show(ui("init_done", language, path=str(target), count=len(themes))))
-    typer.echo(show(ui("init_next", language, target=str(folder))))
+    typer.echo(show(ui("init_next", language, target=command_target([str(folder)]))))
+
+
+def _rules_reference(rules: str, folder: Path, name: str) -> str:
+    """What init writes as ``rules``: a profile file as a path from the manifest's folder
+    (``check`` reads it relative to the manifest), else the built-in profile's name."""
+    if not rules.endswith(".toml"):
+        return name
+    try:
+        return Path(os.path.relpath(Path(rules).resolve(), folder.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(Path(rules).resolve())
 
 
 app.command("serve")(cli_serve.serve)
@@ -375,16 +395,23 @@ def run(argv: Optional[List[str]] = None) -> None:
         # Python ignores these by definition; a teacher should not see their traceback.
         sys.unraisablehook = lambda unraisable: None
     for stream in (sys.stdout, sys.stderr):
-        # A legacy Windows code page cannot encode every symbol (✓ ✗): replace, never crash.
+        # A legacy Windows code page cannot encode every symbol: ✓ ✗ become √ × in GBK (cp936),
+        # anything else "?"; never a crash (docs/decisions.md, Windows and macOS).
         if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+            stream.reconfigure(errors=_console_errors())
     # Pillow's "Corrupt EXIF data" and similar are about the file, which the report judges (I003);
     # inherited by forked --jobs workers.
     import warnings
 
     warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
     try:
-        code = app(args=args, prog_name="kcsubmit", standalone_mode=False)
+        language = _lang_name(_arg_lang(args))
+        alone = not [a for a in args if a != "--lang" and not a.startswith("--lang=") and a != _arg_lang(args)]
+        if alone and _welcome(language):
+            code = 0
+        else:  # alone in a folder holding a submission: the help (was a usage error, exit 2)
+            code = _command(language)(args=[*args, "--help"] if alone else args, prog_name="kcsubmit",
+                                      standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # bad arguments: Typer's usage errors
@@ -418,6 +445,58 @@ def run(argv: Optional[List[str]] = None) -> None:
 
 
 INTERRUPTED = 130
+LOOKALIKES = {"✓": "√", "✗": "×", "—": "-", "…": "...", "·": "-"}
+
+
+def _console_errors() -> str:
+    """The name of an encode-error handler: a look-alike the console's code page has, else '?'."""
+    import codecs
+
+    def lookalike(exc: UnicodeError) -> tuple[str, int]:
+        if not isinstance(exc, UnicodeEncodeError):
+            raise exc
+        out = []
+        for char in exc.object[exc.start:exc.end]:
+            other = LOOKALIKES.get(char, "?")
+            try:
+                other.encode(exc.encoding)
+            except (UnicodeError, LookupError):
+                other = "?"
+            out.append(other)
+        return "".join(out), exc.end
+
+    codecs.register_error("kcsubmit-lookalike", lookalike)
+    return "kcsubmit-lookalike"
+
+
+def _command(lang: str):  # type: ignore[no-untyped-def]
+    """The click command of ``app`` with every help text in ``lang`` (cli_help)."""
+    from typer.main import get_command
+
+    from .cli_help import localize
+
+    return localize(get_command(app), lang)
+
+
+def _welcome(lang: str) -> bool:
+    """``kcsubmit`` alone in a folder holding no submission: the three steps in five lines
+    (True); elsewhere False, and the help is shown as before."""
+    from .discover import DOCUMENT_EXTS, MANIFEST_NAME, VIDEO_EXTS
+    from .i18n import ui
+
+    def listing(folder: str) -> list[str]:
+        try:
+            return os.listdir(folder)
+        except OSError:
+            return []
+
+    names = listing(".")  # and one level down (视频/, 案例/): never a deep walk of a home folder
+    names += [n for d in names if not d.startswith(".") and os.path.isdir(d) for n in listing(d)]
+    wanted = VIDEO_EXTS | DOCUMENT_EXTS
+    if MANIFEST_NAME in names or any(os.path.splitext(n)[1].lower() in wanted for n in names):
+        return False
+    typer.echo(ui("welcome", lang))
+    return True
 
 
 def _fail(message: str) -> None:

@@ -58,10 +58,11 @@ def check(
         if len(given) == 1 and Path(given[0]).is_dir() and loose:
             submission = manifest.by_convention(Path(given[0]), targets, profile.themes)
     themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}
-    checkable = [t for t in targets if t.detected.kind in PROBES]
+    ignored = set(submission.ignored) if submission is not None else set()
+    checkable = [t for t in targets if t.detected.kind in PROBES and t.path not in ignored]
     skipped = tuple(
-        Skipped(t.display, f"{t.detected.kind}:{t.detected.format}")
-        for t in targets if t.detected.kind not in PROBES
+        Skipped(t.display, f"{t.detected.kind}:{t.detected.format}", ignored=t.path in ignored)
+        for t in targets if t.detected.kind not in PROBES or t.path in ignored
     )
 
     work = [(t, profile, themes.get(t.path)) for t in checkable]
@@ -76,7 +77,8 @@ def check(
     checked = submission.manifest if submission is not None else None
     return Report(rules=profile.name, files=results, submission=whole, skipped=skipped,
                   profile=ProfileInfo(profile.name, profile.title, profile.source),
-                  manifest=str(checked) if checked is not None else None)
+                  manifest=str(checked) if checked is not None else None,
+                  source=submission.source if submission is not None else None)
 
 
 Work = tuple[discover.Target, Profile, "str | None"]
@@ -218,7 +220,9 @@ def apply_rules(kind: str, facts: Mapping[str, Any], profile: Profile) -> tuple[
         if severity is None or rule.check is None:
             continue
         checked.append(rule.id)
-        fired = [make_finding(rule, severity, v) for v in rule.check(facts, profile)]
+        own = rule.id not in profile.severity  # the profile did not set it: a violation may soften it
+        fired = [make_finding(rule, Severity(v.severity) if v.severity and own else severity, v)
+                 for v in rule.check(facts, profile)]
         findings.extend(fired)
         if fired and rule.gate:
             break

@@ -141,5 +141,6 @@ class SubmissionFacts(TypedDict, total=False):
     themes: list[list[str]]
     document: str | None
     missing: list[str]
+    recased: list[list[str]]
     name_template: str
     for_pack: bool

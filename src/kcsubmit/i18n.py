@@ -100,16 +100,36 @@ def finding_message(finding: Finding, lang: str) -> str:
     return fill(template or entry.get("message", finding.rule), lang, finding.values)
 
 
-def finding_next(finding: Finding, lang: str) -> str:
-    """The teacher's next step for a finding (``next_<variant>`` when the locale has one)."""
+def finding_next(finding: Finding, lang: str, target: str = ".") -> str:
+    """The teacher's next step for a finding (``next_<variant>`` when the locale has one).
+
+    ``{target}`` in a step is what the teacher checked (the paths given to ``check``, quoted
+    for a shell), so that a suggested ``kcsubmit fix {target}`` runs as printed from where
+    the teacher is.
+    """
     entry = texts(lang).get(finding.rule, {})
     template = entry.get(f"next_{finding.variant}") if finding.variant else None
-    return fill(template or entry.get("next", ""), lang, finding.values)
+    return fill(template or entry.get("next", ""), lang, {"target": target or ".", **finding.values})
 
 
-def full_message(finding: Finding, lang: str) -> str:
+def shell_arg(path: str) -> str:
+    """A path as one argument of a command a teacher can paste (cmd, PowerShell, bash, zsh):
+    double quotes when it holds a space or a character a shell reads."""
+    if path and not any(c.isspace() or c in "\"'&|<>;()$`!*?[]{}^%#~," for c in path):
+        return path
+    return '"' + path.replace('"', '\\"') + '"'
+
+
+def command_target(paths: list[str] | tuple[str, ...], rules: str | None = None) -> str:
+    """The paths of a run as the arguments of a suggested command ("." when none), with the
+    ``--rules`` it was given: the next command must judge by the same rules."""
+    words = " ".join(shell_arg(p) for p in paths) or "."
+    return f"{words} --rules {shell_arg(rules)}" if rules else words
+
+
+def full_message(finding: Finding, lang: str, target: str = ".") -> str:
     """Problem and next step in one sentence, as JSON and CSV carry it."""
-    problem, step = finding_message(finding, lang), finding_next(finding, lang)
+    problem, step = finding_message(finding, lang), finding_next(finding, lang, target)
     if not step:
         return problem
     return f"{problem}；{step}" if lang == "zh" else f"{problem}. {step}"

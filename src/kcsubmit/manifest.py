@@ -12,7 +12,9 @@ file, no studio — becomes an S finding (rules/submission.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import unicodedata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,8 +52,10 @@ class Submission:
     rules: str | None = None
     entries: tuple[Entry, ...] = ()
     missing: tuple[str, ...] = ()  # what the manifest names but does not exist (S005)
+    recased: tuple[tuple[str, str], ...] = ()  # (named, found): a file found under another letter case
     name_template: str = DEFAULT_NAME
     manifest: Path | None = None
+    ignored: tuple[Path, ...] = ()  # folder convention: documents beside the one .docx (a notice's PDF)
 
     def videos(self) -> list[Entry]:
         return [e for e in self.entries if e.role == "video"]
@@ -64,6 +68,7 @@ class Submission:
             "themes": [[e.theme, str(e.path)] for e in self.entries if e.role in ("video", "archive")],
             "document": next((str(e.path) for e in self.entries if e.role == "document"), None),
             "missing": list(self.missing),
+            "recased": [list(pair) for pair in self.recased],
             "name_template": self.name_template,
         }
 
@@ -85,31 +90,33 @@ def load(path: Path) -> Submission:
     root = path.parent
     entries: list[Entry] = []
     missing: list[str] = []
+    recased: list[tuple[str, str]] = []
     themes = _table(data, "themes", fail)
     for theme, video in themes.items():
         if not isinstance(video, str) or not video.strip():
             raise fail(f"themes.{theme}", "expected the path of the theme's video")
         # Compared as NFKC: a look-alike (Kangxi radical ⼈, a compatibility ideograph) is the theme.
-        _add(entries, missing, Entry("video", root / video, theme=canonical(theme), named=video))
+        _add(entries, missing, recased, root, Entry("video", root / video, theme=canonical(theme), named=video))
     case = _table(data, "case", fail)
     _known(case, CASE_KEYS, "case.", fail)
     if "document" in case:
         document = case["document"]
         if not isinstance(document, str) or not document.strip():
             raise fail("case.document", "expected the path of the case document")
-        _add(entries, missing, Entry("document", root / document, named=document))
+        _add(entries, missing, recased, root, Entry("document", root / document, named=document))
     images = case.get("images", [])
     if isinstance(images, str):
         images = [images]
     if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
         raise fail("case.images", "expected a list of paths or globs")
     for pattern in images:
-        found = _glob(root, pattern) if _is_glob(pattern) else [root / pattern]
-        found = [f for f in found if not f.exists() or f.is_file()]
-        if not found:
-            missing.append(pattern)
-        for file in found:
-            _add(entries, missing, Entry("image", file, named=pattern))
+        if _is_glob(pattern):
+            found = [f for f in _glob(root, pattern) if f.is_file()]
+            if not found:
+                missing.append(pattern)
+            entries += [Entry("image", file, named=pattern) for file in found]
+        else:
+            _add(entries, missing, recased, root, Entry("image", root / pattern, named=pattern))
     pack = _table(data, "pack", fail)
     _known(pack, PACK_KEYS, "pack.", fail)
     template = pack.get("name", DEFAULT_NAME)
@@ -120,18 +127,23 @@ def load(path: Path) -> Submission:
         raise fail("pack.name", problem)
     return Submission(root=root, source="manifest", studio=studio, rules=rules,
                       entries=tuple(entries), missing=tuple(missing), name_template=template,
-                      manifest=path)
+                      manifest=path, recased=tuple(recased))
 
 
 def by_convention(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Submission:
     """A folder without a manifest: videos by the theme in their names, the Word file, pictures."""
     entries: list[Entry] = []
+    documents = [t.path for t in targets if t.detected.kind == "document"]
+    words = [p for p in documents if p.suffix.lower() == ".docx"]
+    # With exactly one .docx it is the case: a PDF or another document beside it (the notice,
+    # a draft) is listed as ignored, never judged as a second case document (issue 17).
+    ignored = tuple(p for p in documents if p not in words) if len(words) == 1 else ()
     for target in targets:
         kind = target.detected.kind
         if kind == "video":
             theme = next((t for t in themes if t in canonical(target.path.name)), None)
             entries.append(Entry("video", target.path, theme=theme))
-        elif kind == "document":
+        elif kind == "document" and target.path not in ignored:
             entries.append(Entry("document", target.path))
         elif kind == "image":
             entries.append(Entry("image", target.path))
@@ -140,14 +152,65 @@ def by_convention(root: Path, targets: list[Target], themes: tuple[str, ...]) ->
             theme = next((t for t in themes if t in canonical(target.path.name)), None)
             if theme:
                 entries.append(Entry("archive", target.path, theme=theme))
-    return Submission(root=root, source="folder", entries=tuple(entries))
+    return Submission(root=root, source="folder", entries=tuple(entries), ignored=ignored)
 
 
-def _add(entries: list[Entry], missing: list[str], entry: Entry) -> None:
-    if entry.path.is_file():
-        entries.append(entry)
-    else:
-        missing.append(entry.named or str(entry.path))
+def _add(entries: list[Entry], missing: list[str], recased: list[tuple[str, str]], root: Path,
+         entry: Entry) -> None:
+    """Add the file a manifest names; a path written on Windows (``videos\\ai.mp4``) works
+    everywhere, and a name whose letter case differs from the file's (``IMG_3001.jpg`` for
+    ``IMG_3001.JPG``) is found on every system, with a warning (S005 ``case``)."""
+    named = entry.named or str(entry.path)
+    found, changed = _on_disk(root, named)
+    if found is None:
+        missing.append(named)
+        return
+    entries.append(replace(entry, path=found))
+    if changed:
+        recased.append((named, _relative(found, root)))
+
+
+def _slashes(path: str) -> str:
+    return path.replace("\\", "/") if os.sep == "/" else path
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _on_disk(root: Path, named: str) -> tuple[Path | None, bool]:
+    """The file ``named`` (relative to ``root``) stands for, and whether a part of it was found
+    under another name: each part as written, else the one entry of its folder with the same
+    name ignoring letter case and Unicode normalisation (macOS may store a name decomposed, NFD).
+    None when there is none, or more than one."""
+    written = Path(_slashes(named))
+    absolute = written.is_absolute()
+    here = Path(written.anchor) if absolute else root
+    changed = False
+    for part in written.parts[1:] if absolute else written.parts:
+        if part == "..":
+            here = here / part
+            continue
+        try:
+            listing = os.listdir(here)
+        except OSError:
+            return None, False
+        if part not in listing:
+            key = _fold(part)
+            same = [name for name in listing if _fold(name) == key]
+            if len(same) != 1:
+                return None, False
+            recase = unicodedata.normalize("NFC", same[0]) != unicodedata.normalize("NFC", part)
+            part, changed = same[0], changed or recase
+        here = here / part
+    return (here, changed) if here.is_file() else (None, False)
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _is_glob(pattern: str) -> bool:
@@ -155,14 +218,35 @@ def _is_glob(pattern: str) -> bool:
 
 
 def _glob(root: Path, pattern: str) -> list[Path]:
-    """The files a pattern of ``case.images`` matches, relative to the manifest's folder.
+    """The files a pattern of ``case.images`` matches, relative to the manifest's folder,
+    ignoring letter case on every system (``*.jpg`` finds a phone's ``IMG_3001.JPG`` on
+    Linux and macOS too; Windows ignores case anyway); ``\\`` separates folders as ``/`` does.
 
     ``glob.glob`` takes absolute patterns and ``..`` as well (``Path.glob`` refuses the first
     with NotImplementedError); hidden files are not matched, as in a folder walk.
     """
     import glob
 
-    return sorted(root / match for match in glob.glob(pattern, root_dir=root, recursive=True))
+    found: set[str] = set()
+    for form in ("NFC", "NFD"):  # macOS may store a name decomposed; a manifest is typed composed
+        found.update(glob.glob(_any_case(unicodedata.normalize(form, _slashes(pattern))), root_dir=root,
+                               recursive=True))
+    return sorted({root / match for match in found})
+
+
+def _any_case(pattern: str) -> str:
+    """``*.jpg`` → ``*.[jJ][pP][gG]``: every letter outside a ``[...]`` set matches either case."""
+    out, inside = [], False
+    for c in pattern:
+        if c == "[" and not inside:
+            inside = True
+        elif c == "]" and inside:
+            inside = False
+        elif not inside and c.lower() != c.upper() and len(c.lower()) == 1 and len(c.upper()) == 1:
+            out.append(f"[{c.lower()}{c.upper()}]")
+            continue
+        out.append(c)
+    return "".join(out)
 
 
 _known = tomlcheck.known_keys
@@ -191,30 +275,34 @@ class Proposal:
     themes: dict[str, str] = field(default_factory=dict)  # theme → video, relative to root
     document: str | None = None
     images: list[str] = field(default_factory=list)  # globs, relative to root
+    videos: list[str] = field(default_factory=list)  # every video, relative to root (init asks for each)
 
 
 def propose(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Proposal:
     """Candidates by content and name: the first video naming each theme, the Word file,
     the folders of loose JPEG pictures."""
     found: dict[str, str] = {}
+    videos: list[str] = []
     document = None
     image_dirs: list[str] = []
+    words = [t for t in targets if t.detected.kind == "document" and t.path.suffix.lower() == ".docx"]
     for target in targets:
         rel = target.path.relative_to(root).as_posix()
         kind = target.detected.kind
         if kind == "video":
+            videos.append(rel)
             theme = next((t for t in themes if t in canonical(target.path.name)), None)
             if theme and theme not in found:
                 found[theme] = rel
-        elif kind == "document" and document is None:
-            document = rel
+        elif kind == "document" and document is None and (len(words) != 1 or target in words):
+            document = rel  # the one .docx when there is one (not the notice's PDF beside it)
         elif kind == "image":
             folder = target.path.parent.relative_to(root).as_posix()
             pattern = f"{folder}/*{target.path.suffix.lower()}" if folder != "." else f"*{target.path.suffix.lower()}"
             if pattern not in image_dirs:
                 image_dirs.append(pattern)
     ordered = {t: found[t] for t in themes if t in found}
-    return Proposal(themes=ordered, document=document, images=image_dirs)
+    return Proposal(themes=ordered, document=document, images=image_dirs, videos=videos)
 
 
 def render(studio: str, themes: dict[str, str], document: str | None = None,

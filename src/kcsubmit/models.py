@@ -60,6 +60,7 @@ class Skipped:
 
     path: str
     reason: str  # a kind detected by content ("text", "unknown", ...)
+    ignored: bool = False  # checkable, but not part of the submission (a PDF beside the one .docx)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Report:
     profile: ProfileInfo | None = None
     manifest: str | None = None
     previews: Mapping[str, tuple[Thumb, ...]] = field(default_factory=dict)
+    source: str | None = None  # what was checked as a submission: "manifest" | "folder" | None
 
     def all_findings(self) -> list[Finding]:
         found = [f for r in self.files for f in r.findings]
@@ -213,6 +215,8 @@ class FixReport:
     plan: FixPlan | None = None
     stopped: bool = False
     dry_run: bool = False
+    source: str | None = None  # the inputs as a submission: "manifest" | "folder" | None (files)
+    flags: tuple[str, ...] = ()  # the fix options given (--fit blur, --trim…), for the next command
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -115,6 +116,10 @@ def mark(folder: Path) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     with contextlib.suppress(OSError):
         os.close(os.open(folder / MARKER, flags, 0o666))
+        if sys.platform == "win32":  # a leading dot hides nothing in Explorer: the attribute does
+            import ctypes
+
+            ctypes.windll.kernel32.SetFileAttributesW(str(folder / MARKER), 0x2)  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- overlap

@@ -102,7 +102,20 @@ def run(report: Report, profile: Profile, given: list[str], out: Path, options: 
                              steps.get(result.path)))
         if done[-1].output:
             mark(out)  # with its first output: later folder walks leave this folder out
-    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)), plan=the_plan)
+    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)), plan=the_plan,
+                     source=report.source, flags=_flags(options))
+
+
+def _flags(options: FixOptions) -> tuple[str, ...]:
+    """The options of this fix as command-line words, repeated in the suggested pack command."""
+    flags: list[str] = []
+    if options.fit != FixOptions.fit:
+        flags += ["--fit", options.fit]
+    if options.trim:
+        flags.append("--trim")
+    if options.encoder != FixOptions.encoder:
+        flags += ["--encoder", options.encoder]
+    return tuple(flags)
 
 
 def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: Path,

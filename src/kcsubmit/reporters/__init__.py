@@ -48,7 +48,13 @@ class Options:
     color: bool = True
     verbose: bool = False
     quiet: bool = False
-    target: str = "."  # what the user checked, for the suggested next command
+    target: str = "."  # what the user checked, as the report names it
+    command: str = ""  # the same as arguments of a suggested command (quoted, with its --rules)
+
+    @property
+    def next_args(self) -> str:
+        """The arguments a suggested ``kcsubmit fix …`` / ``pack …`` line repeats."""
+        return self.command or self.target
 
 
 def get(name: str) -> Callable[[Report, TextIO, Options], None]:

@@ -51,14 +51,14 @@ def rows(report: Report, options: Options) -> Iterator[list[str]]:
         if not result.findings:
             yield _row(*base, "", "ok", "", "", "", "", "")
         for finding in result.findings:
-            yield _finding_row(base, finding, options.lang)
+            yield _finding_row(base, finding, options.lang, options.next_args)
     for finding in report.submission:
-        yield _finding_row((options.target, "submission", ""), finding, options.lang)
+        yield _finding_row((options.target, "submission", ""), finding, options.lang, options.next_args)
 
 
-def _finding_row(base: tuple[str, str, str], finding: Finding, lang: str) -> list[str]:
+def _finding_row(base: tuple[str, str, str], finding: Finding, lang: str, target: str) -> list[str]:
     return _row(*base, finding.rule, finding.severity.value, plain(finding.fixable),
-                full_message(finding, lang), plain(finding.location),
+                full_message(finding, lang, target), plain(finding.location),
                 plain(finding.actual), plain(finding.expected))
 
 

@@ -47,10 +47,10 @@ def lines(report: Report, options: Options) -> Iterator[str]:
         top = outer[result.path]
         inner = result.path[len(top) + 1:] if result.path != top else ""
         for finding in result.findings:
-            yield command(finding, _message(finding, options.lang, inner, result.path), file=top)
+            yield command(finding, _message(finding, options.lang, inner, result.path, options.next_args), file=top)
     whole = show(report.manifest) if report.manifest else None  # the engine names the manifest checked
     for finding in report.submission:
-        yield command(finding, _message(finding, options.lang, "", ""), file=whole)
+        yield command(finding, _message(finding, options.lang, "", "", options.next_args), file=whole)
     if report.skipped:
         names = [_one_line(s.path) for s in report.skipped]
         yield ui("skipped", options.lang, count=len(names), names=names)
@@ -83,9 +83,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _message(finding: Finding, lang: str, inner: str, path: str) -> str:
+def _message(finding: Finding, lang: str, inner: str, path: str, target: str = ".") -> str:
     """The finding's words, led by the inner path, with a location they do not already name."""
-    text = full_message(finding, lang)
+    text = full_message(finding, lang, target)
     if finding.location and finding.location != path and finding.location not in text:
         text = f"{text} [{finding.location}]"
     return f"{inner}: {text}" if inner else text

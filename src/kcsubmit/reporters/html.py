@@ -30,7 +30,7 @@ from ..i18n import finding_message, finding_next, rule_text, ui
 from ..models import FileResult, Finding, Report, Severity, Thumb
 from ..names import readable
 from ..version import __version__
-from . import Options, facts_line
+from . import Options, facts_line, write_utf8
 
 STRIP_CLASS = "strip"  # one element of this class per file (the tests count them)
 
@@ -42,7 +42,7 @@ MARK = {"error": "✗", "warning": "!", "info": "i", "ok": "✓"}
 def render(report: Report, out: TextIO, options: Options) -> None:
     """Write ``report`` as one self-contained HTML page to ``out``."""
     page = Page(readable(report), options.lang, readable(options.target))
-    out.write(page.render())
+    write_utf8(out, page.render())  # the page declares UTF-8, whatever the console's code page
 
 
 class Page:
@@ -178,7 +178,7 @@ class Page:
 
     def finding(self, f: Finding) -> str:
         level = STATUS[f.severity]
-        step = finding_next(f, self.lang)
+        step = finding_next(f, self.lang, self.target)
         fixable = f'<span class="tag fix">{escape(self.label("fixable"))}</span>' if f.fixable else ""
         sections = []
         for key, heading in (("what", "explain_what"), ("why", "explain_why"), ("fix", "explain_fix")):

@@ -10,7 +10,7 @@ from ..i18n import full_message
 from ..models import Finding, Fixed, FixPlan, FixReport, PackReport, Report
 from ..names import readable
 from ..version import __version__
-from . import Options
+from . import Options, write_utf8
 
 SCHEMA_ID = "kcsubmit.report/1"
 FIX_SCHEMA_ID = "kcsubmit.fix/1"
@@ -18,19 +18,19 @@ PACK_SCHEMA_ID = "kcsubmit.pack/1"
 TOOL = {"name": "kcsubmit", "version": __version__}
 
 
-def finding_dict(finding: Finding, lang: str) -> dict[str, Any]:
+def finding_dict(finding: Finding, lang: str, target: str = ".") -> dict[str, Any]:
     return {
         "rule": finding.rule,
         "severity": finding.severity.value,
         "fixable": finding.fixable,
-        "message": full_message(finding, lang),
+        "message": full_message(finding, lang, target),
         "location": finding.location,
         "actual": finding.actual,
         "expected": finding.expected,
     }
 
 
-def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
+def to_dict(report: Report, lang: str = "zh", target: str = ".") -> dict[str, Any]:
     return {
         "schema": SCHEMA_ID,
         "tool": TOOL,
@@ -52,13 +52,13 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
                 "kind": r.kind,
                 "theme": r.theme,
                 "facts": dict(r.facts),
-                "findings": [finding_dict(f, lang) for f in r.findings],
+                "findings": [finding_dict(f, lang, target) for f in r.findings],
                 "rules_checked": list(r.rules_checked),
             }
             for r in report.files
         ],
-        "submission": {"findings": [finding_dict(f, lang) for f in report.submission]},
-        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        "submission": {"findings": [finding_dict(f, lang, target) for f in report.submission]},
+        "skipped": [{"path": s.path, "reason": s.reason, "ignored": s.ignored} for s in report.skipped],
     }
 
 
@@ -123,7 +123,7 @@ def pack_dict(report: PackReport, lang: str = "zh") -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, options: Options) -> None:
-    _dump(to_dict(readable(report), options.lang), out)
+    _dump(to_dict(readable(report), options.lang, options.next_args), out)
 
 
 def render_fix(report: FixReport, out: TextIO, options: Options) -> None:
@@ -135,5 +135,6 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
 
 
 def _dump(data: dict[str, Any], out: TextIO) -> None:
-    json.dump(data, out, ensure_ascii=False, indent=2, default=str)
-    out.write("\n")
+    # UTF-8 whatever the console's code page (JSON is UTF-8; `> report.json` on Chinese Windows
+    # would otherwise be GBK).
+    write_utf8(out, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

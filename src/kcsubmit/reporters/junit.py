@@ -50,26 +50,26 @@ NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def render(report: Report, out: TextIO, options: Options) -> None:
     """Write ``report`` as JUnit XML to ``out``: UTF-8 bytes, with the XML declaration."""
-    root = to_element(readable(report), options.lang)
+    root = to_element(readable(report), options.lang, options.next_args)
     ET.indent(root, space="  ")
     write_utf8(out, DECLARATION + ET.tostring(root, encoding="unicode") + "\n")
 
 
-def to_element(report: Report, lang: str) -> ET.Element:
+def to_element(report: Report, lang: str, target: str = ".") -> ET.Element:
     """The ``<testsuites>`` element of a report."""
     root = ET.Element("testsuites", name="kcsubmit")
     outer = outer_files(report)
     for result in report.files:
-        root.append(file_suite(result, lang, outer[result.path]))
+        root.append(file_suite(result, lang, outer[result.path], target))
     if report.submission:
-        root.append(submission_suite(report.submission, lang))
+        root.append(submission_suite(report.submission, lang, target))
     for skipped in report.skipped:
         root.append(skipped_suite(skipped, lang))
     _totals(root, root.findall("testsuite"))
     return root
 
 
-def file_suite(result: FileResult, lang: str, outer: str) -> ET.Element:
+def file_suite(result: FileResult, lang: str, outer: str, target: str = ".") -> ET.Element:
     """One file's testsuite: a testcase per rule checked, failing on its error findings."""
     suite = ET.Element("testsuite", name=_safe(result.path))
     properties = ET.SubElement(suite, "properties")
@@ -79,13 +79,13 @@ def file_suite(result: FileResult, lang: str, outer: str) -> ET.Element:
     found = _by_rule(result.findings)
     # A finding always comes from a rule checked; the union only guards against losing one.
     for rule_id in sorted({*result.rules_checked, *found}):
-        suite.append(testcase(rule_id, found.get(rule_id, []), lang, fallback_kind=result.kind,
+        suite.append(testcase(rule_id, found.get(rule_id, []), lang, target=target, fallback_kind=result.kind,
                               file=outer, path=result.path))
     _totals(suite, [suite])
     return suite
 
 
-def submission_suite(findings: Iterable[Finding], lang: str) -> ET.Element:
+def submission_suite(findings: Iterable[Finding], lang: str, target: str = ".") -> ET.Element:
     """The submission as a whole: a testcase per rule that found something.
 
     The report does not record which submission rules ran without finding
@@ -94,7 +94,7 @@ def submission_suite(findings: Iterable[Finding], lang: str) -> ET.Element:
     suite = ET.Element("testsuite", name=SUBMISSION)
     found = _by_rule(findings)
     for rule_id in sorted(found):
-        suite.append(testcase(rule_id, found[rule_id], lang, fallback_kind=SUBMISSION))
+        suite.append(testcase(rule_id, found[rule_id], lang, target=target, fallback_kind=SUBMISSION))
     _totals(suite, [suite])
     return suite
 
@@ -110,7 +110,7 @@ def skipped_suite(skipped: Skipped, lang: str) -> ET.Element:
 
 
 def testcase(rule_id: str, findings: list[Finding], lang: str, fallback_kind: str,
-             file: str | None = None, path: str | None = None) -> ET.Element:
+             file: str | None = None, path: str | None = None, target: str = ".") -> ET.Element:
     """One rule on one file: a ``<failure>`` per error, warnings and infos in ``<system-out>``."""
     rule = RULES.get(rule_id)
     case = ET.Element("testcase", classname=f"kcsubmit.{rule.kind if rule else fallback_kind}",
@@ -120,19 +120,19 @@ def testcase(rule_id: str, findings: list[Finding], lang: str, fallback_kind: st
     notes: list[str] = []
     for finding in findings:
         if finding.severity is Severity.ERROR:
-            failure = ET.SubElement(case, "failure", message=_safe(full_message(finding, lang)),
+            failure = ET.SubElement(case, "failure", message=_safe(full_message(finding, lang, target)),
                                     type=finding.rule)
-            failure.text = _safe(details(finding, lang, path))
+            failure.text = _safe(details(finding, lang, path, target))
         else:
-            notes.append(f"{finding.severity.value} {finding.rule}: {details(finding, lang, path)}")
+            notes.append(f"{finding.severity.value} {finding.rule}: {details(finding, lang, path, target)}")
     if notes:  # after the failures: the order the JUnit schema gives
         ET.SubElement(case, "system-out").text = _safe("\n\n".join(notes))
     return case
 
 
-def details(finding: Finding, lang: str, path: str | None = None) -> str:
+def details(finding: Finding, lang: str, path: str | None = None, target: str = ".") -> str:
     """The finding's words, then ``file``, ``actual``, ``expected``, ``location`` lines."""
-    lines = [full_message(finding, lang)]
+    lines = [full_message(finding, lang, target)]
     if path:
         lines.append(f"file: {path}")
     for key in ("actual", "expected", "location"):

@@ -9,11 +9,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..i18n import finding_message, finding_next, ui
+from ..i18n import finding_message, finding_next, shell_arg, ui
 from ..models import FileResult, Finding, FixPlan, FixReport, PackReport, Report, Severity
 from ..names import visible
 from ..progress import duration_words, estimate_line
 from ..rules import RULES
+from ..rules.base import required_flag
 from ..words import detail, place
 from . import Options, facts_line
 
@@ -44,13 +45,13 @@ def render(report: Report, out: TextIO, options: Options) -> None:
     passing = [r for r in report.files if not r.findings]
 
     if not options.quiet:
-        for result in failing:
-            console.print(file_table(result, lang, verbose=options.verbose))
-            console.print()
-        if report.submission:
+        if report.submission:  # at the top: what concerns the whole (themes, studio) comes first
             whole = FileResult(path=ui("kind_submission", lang), kind="submission", facts={},
                                findings=report.submission)
-            console.print(file_table(whole, lang))
+            console.print(file_table(whole, lang, target=options.next_args))
+            console.print()
+        for result in failing:
+            console.print(file_table(result, lang, verbose=options.verbose, target=options.next_args))
             console.print()
         if options.verbose:
             for result in passing:
@@ -60,19 +61,26 @@ def render(report: Report, out: TextIO, options: Options) -> None:
             names = [r.path for r in passing]
             console.print(Text(ui("files_pass", lang, count=len(names), names=names), style="green"),
                           soft_wrap=True)
-        if report.skipped:
-            names = [s.path for s in report.skipped]
-            console.print(Text(ui("skipped", lang, count=len(names), names=names), style="dim"),
+        unknown = [s.path for s in report.skipped if not s.ignored]
+        if unknown:
+            console.print(Text(ui("skipped", lang, count=len(unknown), names=unknown), style="dim"),
+                          soft_wrap=True)
+        ignored = [s.path for s in report.skipped if s.ignored]
+        if ignored:
+            console.print(Text(ui("ignored_documents", lang, count=len(ignored), names=ignored), style="cyan"),
                           soft_wrap=True)
     if not report.files and not report.submission:
         console.print(ui("no_files", lang))
         return
     console.print(summary_line(report, lang))
-    if not report.ok or report.warnings:
-        if report.fixable:
-            console.print(ui("summary_next_fix", lang, target=options.target))
-        if not options.quiet:
-            console.print(Text(ui("summary_next_explain", lang), style="dim"))
+    if report.fixable:
+        console.print(ui("summary_next_fix", lang, target=options.next_args))
+    elif report.ok and report.source == "manifest":
+        console.print(ui("summary_next_pack", lang, target=options.next_args))
+    elif report.ok and report.source == "folder":
+        console.print(ui("summary_next_init", lang, target=options.next_args))
+    if (not report.ok or report.warnings) and not options.quiet:
+        console.print(Text(ui("summary_next_explain", lang), style="dim"))
 
 
 def summary_line(report: Report, lang: str) -> Text:
@@ -83,7 +91,7 @@ def summary_line(report: Report, lang: str) -> Text:
     return Text(ui("summary_fail", lang, **values), style="bold red")
 
 
-def file_table(result: FileResult, lang: str, verbose: bool = False) -> Table:
+def file_table(result: FileResult, lang: str, verbose: bool = False, target: str = ".") -> Table:
     title = Text(place(result.path, lang), style="bold")
     if result.theme:
         title.append(f"  [{ui('theme', lang)}: {result.theme}]", style="magenta")
@@ -96,7 +104,7 @@ def file_table(result: FileResult, lang: str, verbose: bool = False) -> Table:
     for f in result.findings:
         mark = f"{MARK[f.severity]} {ui('severity_' + f.severity.value, lang)}"
         cell = Text(finding_message(f, lang))
-        step = finding_next(f, lang)
+        step = finding_next(f, lang, target)
         if step:
             cell.append(f"\n→ {step}", style="cyan")
         table.add_row(Text(mark, style=STYLE[f.severity]), f.rule, cell)
@@ -118,7 +126,7 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     console = make_console(out, options.color)
     if report.plan is not None and (report.stopped or report.dry_run):
         title = ui("plan_title_dry" if report.dry_run else "plan_title", lang, folder=report.out_dir)
-        render_plan(report.plan, console, lang, title, "fix", options.target or ".")
+        render_plan(report.plan, console, lang, title, "fix", options.next_args or ".")
         return
     title = ui("pack_fix_title", lang) if within_pack else ui("fix_title", lang, folder=report.out_dir)
     table = Table(title=title, title_justify="left", show_lines=True)
@@ -139,15 +147,22 @@ def render_fix(report: FixReport, out: TextIO, options: Options, within_pack: bo
     if within_pack:
         return
     left = [(f, x) for f in report.files for x in f.remaining]
+    target = options.next_args
     if left:
         console.print(Text(ui("fix_left", lang), style="bold"))
         for f, finding in left:
-            where = f.output or f.source
-            head = Text(f"{MARK[finding.severity]} {finding.rule} {where}: ", style=STYLE[finding.severity])
-            body = Text(f"{finding_message(finding, lang)}\n   → {finding_next(finding, lang)}")
+            # The original is what the teacher edits: the next fix or pack --fix starts from it.
+            head = Text(f"{MARK[finding.severity]} {finding.rule} {f.source}: ", style=STYLE[finding.severity])
+            body = Text(f"{finding_message(finding, lang)}\n   → {finding_next(finding, lang, target)}")
             console.print(head + body, soft_wrap=True)
-    console.print(Text(ui("fix_ok" if report.ok else "fix_not_ok", lang, folder=report.out_dir),
+    console.print(Text(ui("fix_ok" if report.ok else "fix_not_ok", lang, folder=report.out_dir, target=target),
                        style="bold green" if report.ok else "bold red"))
+    if report.ok and report.source in ("manifest", "folder"):
+        # pack reads the submission (a manifest names the originals), so the exact command that packs
+        # the repaired copies is pack --fix with the same options: it repairs the same way first.
+        pack = " ".join(["kcsubmit pack", target, "--fix", *(shell_arg(x) for x in report.flags)])
+        key = "fix_next_pack" if report.source == "manifest" else "fix_next_init"
+        console.print(ui(key, lang, target=target, pack=pack), soft_wrap=True)
 
 
 def _rules(findings: Iterable[Finding]) -> Text:
@@ -169,15 +184,19 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
         console.print()
     if report.fix_plan is not None and report.fixed is None:  # --fix stopped or --dry-run: the plan
         title = ui("plan_title_dry" if report.dry_run else "plan_title", lang, folder=report.out_dir)
-        render_plan(report.fix_plan, console, lang, title, "pack", (options.target or ".") + " --fix")
+        render_plan(report.fix_plan, console, lang, title, "pack", (options.next_args or ".") + " --fix")
         return
     if not report.ok:
         console.print(Text(ui("pack_refused", lang), style="bold red"))
         for path, reason in report.failures:
             console.print(Text(f"✗ {path}: {reason}", style="red"), soft_wrap=True)
         for path, finding in report.blocking:
-            step = ui("pack_try_fix", lang, target=options.target) if finding.fixable and report.fixed is None \
-                else finding_next(finding, lang)
+            # A fixable finding left after --fix needs its option (V006: --trim); without --fix, --fix.
+            flag = required_flag(finding.rule)
+            if finding.fixable and (report.fixed is None or flag):
+                step = ui("pack_try_fix", lang, target=options.next_args, option=f" {flag}" if flag else "")
+            else:
+                step = finding_next(finding, lang, options.next_args)
             console.print(Text(f"{MARK[finding.severity]} {finding.rule} {path}: ", style=STYLE[finding.severity])
                           + Text(f"{finding_message(finding, lang)}\n   → {step}"), soft_wrap=True)
         return

@@ -39,7 +39,8 @@ class Violation:
 
     ``variant`` picks an alternative message (``message_<variant>`` in the locale);
     ``fixable`` overrides the rule's default when it depends on the case
-    (an audio track in MP3 can be transcoded, a missing one cannot be invented).
+    (an audio track in MP3 can be transcoded, a missing one cannot be invented);
+    ``severity`` likewise (S005: a file found only under another letter case is a warning).
     """
 
     actual: Any = None
@@ -48,6 +49,7 @@ class Violation:
     variant: str | None = None
     location: str | None = None
     fixable: bool | None = None
+    severity: str | None = None  # a milder level for one case, unless the profile sets the rule's
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,15 @@ def allowed(rule_id: str, options: Any) -> bool:
     ``fix_option`` is a yes/no option (``--trim``) is fixed only when it was given."""
     option = RULES[rule_id].fix_option
     return option is None or getattr(options, option.lstrip("-").replace("-", "_"), None) is not False
+
+
+YES_NO_OPTIONS = ("--trim",)  # fix options that are switches: the fix runs only when given
+
+
+def required_flag(rule_id: str) -> str | None:
+    """The switch a fix of ``rule_id`` needs on the command line (V006: ``--trim``), if any."""
+    option = RULES[rule_id].fix_option if rule_id in RULES else None
+    return option if option in YES_NO_OPTIONS else None
 
 
 def fix_steps(rule_ids: Iterable[str], options: Any = None) -> set[str]:

@@ -7,6 +7,8 @@ when the studio name is needed even for a folder (``kcsubmit pack``).
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -62,8 +64,17 @@ def two_videos(facts: Facts, profile: Profile) -> Iterator[Violation]:
 
 @rule("S003", "submission-unknown-theme", "submission", "error", None)
 def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    for theme, path in facts.get("themes", []):
-        if theme in profile.themes:
+    themes = facts.get("themes", [])
+    unnamed = [path for theme, path in themes if theme is None]
+    if unnamed:
+        # Said once for all of them (issue 17): how to give themes, not one finding per video.
+        suggestion = suggest_theme(unnamed[0], profile)
+        example = f"{suggestion or profile.themes[0]}-{_basename(unnamed[0])}"
+        yield Violation(actual=unnamed, expected=list(profile.themes), location=unnamed[0],
+                        variant="unnamed", values={"files": unnamed, "file": unnamed[0], "count": len(unnamed),
+                                                   "themes": list(profile.themes), "example": example})
+    for theme, path in themes:
+        if theme in profile.themes or theme is None:
             continue
         shown = theme or path
         suggestion = suggest_theme(theme or path, profile)
@@ -72,9 +83,7 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
                   "example": f"{suggestion or profile.themes[0]}-作品.mp4"}
         hidden = invisible(theme or "")
         variant: str | None
-        if theme is None:
-            variant = "unnamed"
-        elif suggestion and hidden and "".join(c for c in canonical(theme) if c.isprintable()) == suggestion:
+        if suggestion and hidden and "".join(c for c in canonical(theme) if c.isprintable()) == suggestion:
             # "人工\u200b智能" reads exactly as the theme suggested: say what cannot be seen.
             variant = "invisible"
             values.update(theme=_shown(theme), chars=hidden)
@@ -88,7 +97,13 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
 def no_studio(facts: Facts, profile: Profile) -> Iterator[Violation]:
     needed = facts.get("source") == "manifest" or facts.get("for_pack")
     if needed and not facts.get("studio"):
-        yield Violation(actual=None, expected="studio name")
+        # A manifest without one: init would refuse to replace it, so the step is to write it in.
+        yield Violation(actual=None, expected="studio name",
+                        variant="manifest" if facts.get("source") == "manifest" else None)
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _shown(text: str) -> str:
@@ -99,7 +114,14 @@ def _shown(text: str) -> str:
 @rule("S005", "submission-file-missing", "submission", "error", None)
 def file_missing(facts: Facts, profile: Profile) -> Iterator[Violation]:
     for named in facts.get("missing", []):
-        yield Violation(actual=named, expected="an existing file", location=named, values={"file": named})
+        # A Windows path (D:\\作品\\a.mp4) read on another computer: say so, not just "missing".
+        drive = os.name != "nt" and re.match(r"[A-Za-z]:[\\/]", named) is not None
+        yield Violation(actual=named, expected="an existing file", location=named, values={"file": named},
+                        variant="drive" if drive else None)
+    for named, found in facts.get("recased", []):
+        # Found under another letter case: works here, breaks on a case-sensitive system (Linux).
+        yield Violation(actual=named, expected=found, location=named, variant="case", severity="warning",
+                        values={"file": named, "found": found})
 
 
 @rule("S006", "submission-unsafe-name", "submission", "error", None)

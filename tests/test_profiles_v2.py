@@ -1,0 +1,141 @@
+"""Profile format 2 (SPEC §7.1): optional numbers, deliverables, manual checks, built-in calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from kcsubmit import profile
+from kcsubmit.profile import ProfileError
+
+MINIMAL = '''format = 2
+name = "call"
+title = "A call"
+year = 2025
+verified = false
+
+[source]
+title = "关于举办某活动的通知"
+issuer = "unknown"
+date = 2025-03-01
+
+[video]
+min_width = 1920
+min_height = 1080
+orientation = "landscape"
+fps = [25]
+min_bytes = 100_000_000
+max_bytes = 300_000_000
+audio = {codec = "AAC", sample_rate = 48000, min_bitrate_kbps = 128}
+
+[case]
+image_formats = ["JPEG", "PNG"]
+image_min_long_side = 3000
+
+[archive]
+total_max_bytes = 3_000_000_000
+
+[[manual]]
+id = "M001"
+zh = "有中文字幕"
+en = "Chinese subtitles"
+
+[[deliverable]]
+id = "video"
+kind = "video"
+count = 1
+name = "{group}+《{title}》+{author}+{school}"
+archive = "{group}+《{title}》+{author}+{school}"
+formats = ["zip"]
+max_bytes = 3_000_000_000
+rules = {width = 1920, height = 1080}
+
+[[deliverable]]
+id = "photos"
+kind = "image"
+min_count = 1
+max_count = 9
+match = ["*照片*"]
+'''
+
+
+def test_format_2_loads_only_what_it_gives():
+    p = profile.parse(MINIMAL, source="call.toml")
+    assert (p.format, p.year, p.verified) == (2, 2025, False)
+    assert p.source_info == {"title": "关于举办某活动的通知", "issuer": "unknown", "date": "2025-03-01"}
+    assert "width" not in p.video and p.video["min_width"] == 1920
+    assert "max_duration_s" not in p.video and "max_words" not in p.case
+    assert p.video["audio"] == {"codec": "AAC", "sample_rate": 48000, "min_bitrate_kbps": 128}
+    assert p.archive["total_max_bytes"] == 3_000_000_000
+    assert p.archive["max_entries"] == 10_000  # a safety limit (A007) keeps its value when left out
+    assert [(m.id, m.zh, m.en) for m in p.manual] == [("M001", "有中文字幕", "Chinese subtitles")]
+    video, photos = p.deliverables
+    assert (video.min_count, video.max_count, photos.min_count, photos.max_count) == (1, 1, 1, 9)
+
+
+def test_deliverable_rules_merge_over_the_section():
+    p = profile.parse(MINIMAL, source="call.toml")
+    merged = p.for_deliverable(p.deliverables[0])
+    # The deliverable's exact width replaces the profile's minimum (never both).
+    assert (merged.video["width"], merged.video["height"]) == (1920, 1080)
+    assert "min_width" not in merged.video and "min_height" not in merged.video
+    assert merged.video["fps"] == [25]
+    assert (merged.archive["formats"], merged.archive["max_bytes"]) == (["zip"], 3_000_000_000)
+    assert p.video["min_width"] == 1920  # the profile itself is unchanged
+
+
+def test_format_1_with_format_key_is_format_1():
+    from conftest import profile_text
+
+    p = profile.parse("format = 1\n" + profile_text(), source="x.toml")
+    assert (p.format, p.verified, p.video["width"]) == (1, True, 1920)
+
+
+BROKEN = [
+    ("surprise = 1\n", "surprise", "unknown key"),
+    ("[video]\nmin_widht = 3\n", "video.min_widht", "did you mean 'min_width'"),
+    ('[video]\nwidth = "1920"\n', "video.width", "expected an integer"),
+    ("[video]\nwidth = 1920\nmin_width = 1280\n", "video.min_width", "not both"),
+    ("[video]\nmin_duration_s = 300\nmax_duration_s = 120\n", "video.min_duration_s", "greater than"),
+    ("[video]\nmin_bytes = 3\nmax_bytes = 2\n", "video.min_bytes", "greater than"),
+    ('[video]\norientation = "sideways"\n', "video.orientation", '"landscape", "portrait", "any"'),
+    ("[video]\nfps = 25\n", "video.fps", "list of numbers"),
+    ("[video]\naudio = {codec = \"AAC\", sample_rat = 1}\n", "video.audio.sample_rat", "did you mean 'sample_rate'"),
+    ("[case]\nimage_format = \"JPEG\"\nimage_formats = [\"PNG\"]\n", "case.image_formats", "not both"),
+    ("[case]\nimage_min_bytes = 9\nimage_max_bytes = 1\n", "case.image_min_bytes", "greater than"),
+    ("[case]\nmax_chars = 0\n", "case.max_chars", "≥ 1"),
+    ("[archive]\ntotal_max_bytes = -1\n", "archive.total_max_bytes", "≥ 1"),
+    ("[source]\nurl = 3\n", "source.url", "non-empty string"),
+    ("[source]\nissuer_name = \"x\"\n", "source.issuer_name", "unknown key"),
+    ("[[manual]]\nid = \"M1\"\nzh = \"a\"\nen = \"a\"\n", "manual[0].id", '"M001"'),
+    ("[[manual]]\nid = \"M001\"\nzh = \"a\"\n", "manual[0].en", "missing"),
+    ("[[deliverable]]\nid = \"v\"\nkind = \"film\"\n", "deliverable[0].kind", '"video"'),
+    ("[[deliverable]]\nid = \"v\"\nkind = \"video\"\ncount = 1\nmax_count = 2\n", "deliverable[0].count", "not both"),
+    ("[[deliverable]]\nid = \"v\"\nkind = \"video\"\nmin_count = 3\nmax_count = 2\n", "deliverable[0].min_count",
+     "greater than"),
+    ("[[deliverable]]\nid = \"v\"\nkind = \"video\"\nname = \"{title:>99}\"\n", "deliverable[0].name", "format spec"),
+    ("[[deliverable]]\nid = \"v\"\nkind = \"video\"\nrules = {max_byte = 1}\n", "deliverable[0].rules.max_byte",
+     "did you mean 'max_bytes'"),
+    ("[[deliverable]]\nid = \"v\"\nkind = \"other\"\nrules = {max_bytes = 1}\n", "deliverable[0].rules", "no rules"),
+    ("[[deliverable]]\nid = \"v\"\nkind = \"video\"\n[[deliverable]]\nid = \"v\"\nkind = \"image\"\n",
+     "deliverable[1].id", "used twice"),
+    ("[severity]\nV999 = \"error\"\n", "severity.V999", "unknown rule ID"),
+    ("format = 3\n", "format", "expected"),
+]
+
+
+@pytest.mark.parametrize("extra,key,what", BROKEN, ids=[b[1] for b in BROKEN])
+def test_broken_format_2_names_file_and_key(extra, key, what):
+    head = 'format = 2\nname = "x"\ntitle = "X"\n'
+    text = extra + head if extra.startswith(("surprise", "format")) else head + extra
+    if extra.startswith("format"):
+        text = extra + 'name = "x"\ntitle = "X"\n'
+    with pytest.raises(ProfileError) as err:
+        profile.parse(text, source="bad.toml")
+    message = str(err.value)
+    assert message.startswith(f"bad.toml: key '{key}'"), message
+    assert what in message and "\n" not in message
+
+
+def test_missing_name_is_named():
+    with pytest.raises(ProfileError, match="bad.toml: key 'title': missing"):
+        profile.parse('format = 2\nname = "x"\n', source="bad.toml")

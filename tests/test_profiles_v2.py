@@ -139,3 +139,125 @@ def test_broken_format_2_names_file_and_key(extra, key, what):
 def test_missing_name_is_named():
     with pytest.raises(ProfileError, match="bad.toml: key 'title': missing"):
         profile.parse('format = 2\nname = "x"\n', source="bad.toml")
+
+
+# --- reports: which profile judged, the deadline, the manual checklist ---
+
+import io  # noqa: E402
+import json  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import jsonschema  # noqa: E402
+from test_cli import assert_one_line_error, kcsubmit  # noqa: E402
+
+from kcsubmit import engine, reporters  # noqa: E402
+
+from conftest import profile_text  # noqa: E402
+
+MANUAL = '''
+[[manual]]
+id = "M001"
+zh = "视频有中文字幕"
+en = "The video has Chinese subtitles"
+
+[[manual]]
+id = "M002"
+zh = "片头有 5 秒标题"
+en = "A 5-second title card"
+'''
+REPORT_SCHEMA = json.loads((Path(__file__).parent / "report.schema.json").read_text(encoding="utf-8"))
+
+
+def full_format_2(**changes: str) -> str:
+    """The 2023 numbers written as a format-2 profile (every key given), with manual checks."""
+    text = profile_text(min_duration_s=2, max_duration_s=5, **changes)
+    return ("format = 2\nyear = 2099\nverified = false\n" + text.replace("[video]", MANUAL + "\n[video]", 1)
+            .replace('name = "2023"', 'name = "call-2099"'))
+
+
+@pytest.fixture(scope="module")
+def manual_report(good_video):
+    p = profile.parse(full_format_2(), source="call.toml")
+    return engine.check([good_video], rules=p)
+
+
+def render(report, fmt: str, lang: str = "en") -> str:
+    out = io.StringIO()
+    reporters.get(fmt)(report, out, reporters.Options(lang=lang, color=False))
+    return out.getvalue()
+
+
+def test_manual_items_in_text_and_the_profile_in_its_header(manual_report):
+    text = render(manual_report, "text")
+    assert "Rules: call-2099" in text and "not yet compared with the notice" in text
+    assert "deadline" in text  # 2023-08-16 has passed: information, the run still passes
+    assert manual_report.exit_code() == 0
+    assert text.index("Check by hand") < text.index("☐ M001 The video has Chinese subtitles")
+    assert "☐ M002 A 5-second title card" in text
+    assert "☐ M001 视频有中文字幕" in render(manual_report, "text", "zh")
+
+
+def test_manual_items_and_profile_in_json(manual_report):
+    data = json.loads(render(manual_report, "json"))
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert data["manual"] == [{"id": "M001", "text": "The video has Chinese subtitles"},
+                              {"id": "M002", "text": "A 5-second title card"}]
+    assert data["profile"]["name"] == "call-2099" and data["profile"]["source"] == "call.toml"
+    assert (data["profile"]["verified"], data["profile"]["deadline_passed"]) == (False, True)
+    assert data["ok"] is True
+
+
+def test_manual_items_are_skipped_junit_cases(manual_report):
+    root = ET.fromstring(render(manual_report, "junit").split("\n", 1)[1])
+    manual = root.find("testsuite[@name='manual']")
+    cases = manual.findall("testcase")
+    assert [c.get("name") for c in cases] == ["M001 The video has Chinese subtitles", "M002 A 5-second title card"]
+    assert all(c.find("skipped") is not None for c in cases)
+    assert root.get("skipped") == "2" and root.get("failures") == "0"
+    props = {p.get("name"): p.get("value") for p in manual.iter("property")}
+    assert props["profile_verified"] == "false" and props["profile"] == "call-2099"
+    first = root.find("testsuite")
+    assert {p.get("name"): p.get("value") for p in first.iter("property")}["profile"] == "call-2099"
+
+
+def test_manual_items_are_an_html_checklist(manual_report):
+    page = render(manual_report, "html", "zh")
+    assert '<ul class="checklist">' in page and page.count('type="checkbox"') == 2
+    assert "视频有中文字幕" in page and "未与通知原文核对" in page
+
+
+def test_2023_report_unchanged_but_says_its_deadline_passed(good_video):
+    report = engine.check([good_video])
+    data = json.loads(render(report, "json"))
+    assert data["manual"] == [] and data["profile"]["verified"] is True
+    assert data["profile"]["deadline_passed"] is True
+    assert [f["rule"] for f in data["files"][0]["findings"]] == ["V005"]
+
+
+def test_deadline_ahead_is_not_mentioned():
+    p = profile.parse(full_format_2().replace("2023-08-16T00:00:00+08:00", "2999-01-01T00:00:00+08:00"),
+                      source="call.toml")
+    assert profile.info(p).deadline_passed is False
+
+
+def test_broken_profile_on_the_command_line_is_one_line(tmp_path, good_video):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('format = 2\nname = "x"\ntitle = "X"\n[video]\nmax_duraton_s = 3\n', encoding="utf-8")
+    proc = kcsubmit("check", "--rules", str(bad), str(good_video))
+    assert_one_line_error(proc)
+    assert str(bad) in proc.stderr and "video.max_duraton_s" in proc.stderr and "max_duration_s" in proc.stderr
+
+
+def test_profiles_command_lists_and_starts(tmp_path):
+    listed = json.loads(kcsubmit("profiles", "--format", "json").stdout)
+    assert {"name", "title", "year", "source", "verified"} <= set(listed[0])
+    by_name = {p["name"]: p for p in listed}
+    assert by_name["2023"]["verified"] is True
+    made = kcsubmit("profiles", "--new", "my-call", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    written = profile.load(tmp_path / "my-call.toml")
+    assert (written.name, written.format, written.verified) == ("my-call", 2, False)
+    again = kcsubmit("profiles", "--new", "my-call", cwd=tmp_path)
+    assert_one_line_error(again)
+    assert (tmp_path / "my-call.toml").read_text(encoding="utf-8").startswith("#:schema ")

@@ -11,6 +11,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from .cli_profiles import profiles_command
 from .errors import KcsubmitError, UsageError
 from .progress import CheckProgress, FixProgress
 from .reporters import FIX_REPORTERS, PACK_REPORTERS, REPORTERS
@@ -293,6 +294,9 @@ def init(
     target = manifest.write(folder, text, force=force)
     typer.echo(show(ui("init_done", language, path=str(target), count=len(themes))))
     typer.echo(show(ui("init_next", language, target=str(folder))))
+
+
+app.command("profiles")(profiles_command)
 
 
 def _choices(*given: tuple[str, str, tuple[str, ...] | list[str]]) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 from . import discover, manifest
 from .errors import KcsubmitError
-from .models import FileResult, Finding, ProfileInfo, Report, Severity, Skipped
+from .models import FileResult, Finding, Report, Severity, Skipped
 from .names import canonical
 from .probes import PROBES, measure  # kind → probe module; measure(kind) imports it when met
-from .profile import Profile, load
+from .profile import Profile, info, load
 from .rules import RULES, Rule, rules_for
 
 # A probe (path, format found by content, profile) -> facts may return files found
@@ -75,7 +75,7 @@ def check(
         whole = tuple(apply_rules("submission", facts, profile)[0])
     checked = submission.manifest if submission is not None else None
     return Report(rules=profile.name, files=results, submission=whole, skipped=skipped,
-                  profile=ProfileInfo(profile.name, profile.title, profile.source),
+                  profile=info(profile),
                   manifest=str(checked) if checked is not None else None)
 
 

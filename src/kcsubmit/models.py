@@ -313,7 +313,7 @@ class Profile:
             sections["archive"]["formats"] = list(deliverable.formats)
         if deliverable.max_bytes is not None:
             sections["archive"]["max_bytes"] = deliverable.max_bytes
-        return replace(self, **sections)
+        return replace(self, video=sections["video"], case=sections["case"], archive=sections["archive"])
 
     def deliverable(self, id: str) -> Deliverable | None:
         return next((d for d in self.deliverables if d.id == id), None)

@@ -8,18 +8,15 @@ fall back to this year's value.  Format 2 (SPEC §7.1) is read by :mod:`kcsubmit
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from . import tomlcheck
 from .errors import UsageError
-from .models import Profile
+from .models import Profile, ProfileInfo
+from .profile2 import SEVERITY_LEVELS, check_aliases, check_severity, parse2  # noqa: F401 - re-exported
 from .profilekeys import FORMAT1
-from .rules import RULES  # the rules read models.Profile: no cycle
-
-SEVERITY_LEVELS = ("error", "warning", "info", "off")
 
 
 class ProfileError(UsageError):
@@ -61,8 +58,6 @@ def parse(text: str, source: str = "<string>") -> Profile:
     if "format" in data and data["format"] != 1:
         if data["format"] != 2:
             raise fail("format", f"expected 1 or 2, got {data['format']!r}")
-        from .profile2 import parse2
-
         return parse2(data, source, fail)
     data.pop("format", None)
 
@@ -99,23 +94,21 @@ def parse(text: str, source: str = "<string>") -> Profile:
         name=data["name"], title=data["title"], deadline=data["deadline"],
         themes=tuple(data["themes"]), video=dict(video), case=dict(data["case"]),
         archive=dict(data["archive"]), severity=dict(severity), source=source,
-        theme_aliases=dict(aliases), verified=True,
+        theme_aliases=dict(aliases), verified=True, year=data["deadline"].year,
     )
 
 
-def check_severity(data: dict[str, Any], fail: Callable[[str, str], ProfileError]) -> dict[str, str]:
-    severity = data.get("severity", {})
-    for rule_id, level in severity.items():
-        if rule_id not in RULES:
-            raise fail(f"severity.{rule_id}", "unknown rule ID")
-        if level not in SEVERITY_LEVELS:
-            raise fail(f"severity.{rule_id}", f"expected one of {', '.join(SEVERITY_LEVELS)}, got {level!r}")
-    return dict(severity)
-
-
-def check_aliases(data: dict[str, Any], fail: Callable[[str, str], ProfileError]) -> dict[str, str]:
-    aliases = data.get("theme_aliases", {})
-    for alias, theme in aliases.items():
-        if theme not in data.get("themes", []):
-            raise fail(f"theme_aliases.{alias}", f"{theme!r} is not one of the themes")
-    return dict(aliases)
+def info(profile: Profile, now: dt.datetime | None = None) -> ProfileInfo:
+    """What a report says about the profile that judged it; ``deadline_passed`` against ``now``."""
+    deadline = profile.deadline
+    passed = False
+    if isinstance(deadline, dt.datetime):
+        moment = now or dt.datetime.now(dt.timezone.utc)
+        passed = (deadline if deadline.tzinfo else deadline.astimezone()) < moment
+    elif isinstance(deadline, dt.date):  # a date alone: the whole day counts
+        passed = deadline < (now or dt.datetime.now()).date()
+    return ProfileInfo(
+        profile.name, profile.title, profile.source, verified=profile.verified, notice=dict(profile.source_info),
+        year=profile.year, deadline=deadline.isoformat() if deadline is not None else None,
+        deadline_passed=passed, manual=profile.manual,
+    )

@@ -26,16 +26,16 @@ from .profilekeys import (
     SOURCE,
     Validator,
 )
+from .rules import RULES  # the rules read models.Profile: no cycle
 
 Fail = Callable[[str, str], Exception]
+SEVERITY_LEVELS = ("error", "warning", "info", "off")
 TABLES = ("video", "case", "archive", "severity", "theme_aliases", "source")
 ARRAYS = ("manual", "deliverable")
 
 
 def parse2(data: dict[str, Any], source: str, fail: Fail) -> Profile:
     """A format-2 profile from its TOML ``data`` (``source`` names the file in errors)."""
-    from .profile import check_aliases, check_severity
-
     tomlcheck.known_keys(data, [*FORMAT2[""], *TABLES, *ARRAYS], "", fail)
     for key in TABLES:
         if key in data and not isinstance(data[key], dict):
@@ -102,6 +102,13 @@ def consistent(table: dict[str, Any], prefix: str, fail: Fail) -> None:
             raise fail(f"{prefix}{low}", f"greater than {prefix}{high}")
 
 
+def _inside(fail: Fail, prefix: str, section_prefix: str) -> Fail:
+    """``fail`` for a deliverable's rules table: ``video.width`` is named ``deliverable[0].rules.width``."""
+    def inner(key: str, what: str) -> Exception:
+        return fail(prefix + key.removeprefix(section_prefix), what.replace(section_prefix, ""))
+    return inner
+
+
 def _manual(items: list[dict[str, Any]], fail: Fail) -> tuple[ManualItem, ...]:
     seen: set[str] = set()
     found = []
@@ -144,8 +151,7 @@ def _deliverables(items: list[dict[str, Any]], sections: dict[str, dict[str, Any
         if rules and kind_section is None:
             raise fail(f"{prefix}rules", f"a deliverable of kind {item['kind']!r} takes no rules")
         if kind_section is not None:
-            rules = section(rules, kind_section, lambda key, what: fail(f"{prefix}rules.{key.partition('.')[2]}",
-                                                                         what.replace(f"{kind_section}.", "")))
+            rules = section(rules, kind_section, _inside(fail, f"{prefix}rules.", f"{kind_section}."))
         if "count" in item:
             low, high = item["count"], item["count"]
         else:
@@ -156,3 +162,21 @@ def _deliverables(items: list[dict[str, Any]], sections: dict[str, dict[str, Any
             formats=tuple(item.get("formats", ())), max_bytes=item.get("max_bytes"),
         ))
     return tuple(found)
+
+
+def check_severity(data: dict[str, Any], fail: Fail) -> dict[str, str]:
+    severity = data.get("severity", {})
+    for rule_id, level in severity.items():
+        if rule_id not in RULES:
+            raise fail(f"severity.{rule_id}", "unknown rule ID")
+        if level not in SEVERITY_LEVELS:
+            raise fail(f"severity.{rule_id}", f"expected one of {', '.join(SEVERITY_LEVELS)}, got {level!r}")
+    return dict(severity)
+
+
+def check_aliases(data: dict[str, Any], fail: Fail) -> dict[str, str]:
+    aliases = data.get("theme_aliases", {})
+    for alias, theme in aliases.items():
+        if theme not in data.get("themes", []):
+            raise fail(f"theme_aliases.{alias}", f"{theme!r} is not one of the themes")
+    return dict(aliases)

@@ -35,8 +35,7 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
         "schema": SCHEMA_ID,
         "tool": TOOL,
         "rules": report.rules,
-        "profile": ({"name": report.profile.name, "title": report.profile.title, "source": report.profile.source}
-                    if report.profile is not None else None),
+        "profile": profile_dict(report),
         "manifest": report.manifest,
         "ok": report.ok,
         "summary": {
@@ -59,7 +58,18 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
         ],
         "submission": {"findings": [finding_dict(f, lang) for f in report.submission]},
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        # Checks only a person can make (the profile's [[manual]]): a checklist, never pass/fail.
+        "manual": [{"id": m.id, "text": m.text(lang)} for m in (report.profile.manual if report.profile else ())],
     }
+
+
+def profile_dict(report: Report) -> dict[str, Any] | None:
+    """The profile that judged the report: ``source`` is its file, ``notice`` the call it was written from."""
+    p = report.profile
+    if p is None:
+        return None
+    return {"name": p.name, "title": p.title, "source": p.source, "verified": p.verified, "notice": dict(p.notice),
+            "year": p.year, "deadline": p.deadline, "deadline_passed": p.deadline_passed}
 
 
 def fix_dict(report: FixReport, lang: str = "zh") -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ..i18n import finding_message, finding_next, ui
 from ..models import FileResult, Finding, FixReport, PackReport, Report, Severity
 from ..names import visible
 from ..rules import RULES
-from . import Options, facts_line
+from . import Options, facts_line, profile_lines
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -42,6 +42,9 @@ def render(report: Report, out: TextIO, options: Options) -> None:
     passing = [r for r in report.files if not r.findings]
 
     if not options.quiet:
+        for i, line in enumerate(profile_lines(report, lang)):
+            console.print(Text(("" if i == 0 else "i ") + line, style="dim" if i == 0 else "cyan"), soft_wrap=True)
+        console.print()
         for result in failing:
             console.print(file_table(result, lang, verbose=options.verbose))
             console.print()
@@ -62,6 +65,7 @@ def render(report: Report, out: TextIO, options: Options) -> None:
             names = [s.path for s in report.skipped]
             console.print(Text(ui("skipped", lang, count=len(names), names=names), style="dim"),
                           soft_wrap=True)
+        manual_list(report, lang, console)
     if not report.files and not report.submission:
         console.print(ui("no_files", lang))
         return
@@ -71,6 +75,17 @@ def render(report: Report, out: TextIO, options: Options) -> None:
             console.print(ui("summary_next_fix", lang, target=options.target))
         if not options.quiet:
             console.print(Text(ui("summary_next_explain", lang), style="dim"))
+
+
+def manual_list(report: Report, lang: str, console: Console) -> None:
+    """The profile's checks only a person can make, as a checklist (never pass/fail)."""
+    items = report.profile.manual if report.profile is not None else ()
+    if not items:
+        return
+    console.print(Text(ui("manual_title", lang), style="bold"))
+    for item in items:
+        console.print(Text(f"☐ {item.id} {item.text(lang)}"), soft_wrap=True)
+    console.print()
 
 
 def summary_line(report: Report, lang: str) -> Text:

@@ -261,3 +261,136 @@ def test_profiles_command_lists_and_starts(tmp_path):
     again = kcsubmit("profiles", "--new", "my-call", cwd=tmp_path)
     assert_one_line_error(again)
     assert (tmp_path / "my-call.toml").read_text(encoding="utf-8").startswith("#:schema ")
+
+
+# --- deliverables: assignment, S007–S010, pack names from the templates, A014 ---
+
+import shutil  # noqa: E402
+import zipfile  # noqa: E402
+
+from kcsubmit.packing import pack  # noqa: E402
+
+import docgen  # noqa: E402
+
+DELIVERABLES = '''
+[[deliverable]]
+id = "video"
+kind = "video"
+count = 1
+name = "{group}+《{title}》+{author}+{school}"
+archive = "{group}+《{title}》+{author}+{school}"
+
+[[deliverable]]
+id = "photos"
+kind = "image"
+min_count = 1
+max_count = 3
+name = "{author}-照片{n}"
+archive = "{group}+《{title}》+{author}+{school}"
+
+[[deliverable]]
+id = "cover"
+kind = "image"
+count = 1
+match = ["*封面*"]
+name = "封面-{title}"
+'''
+FIELDS = {"group": "初中组", "title": "光的折射", "author": "张三", "school": "示例中学"}
+ARCHIVE = "初中组+《光的折射》+张三+示例中学"
+
+
+def templated_profile(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "call.toml"
+    path.write_text(full_format_2() + DELIVERABLES + extra, encoding="utf-8")
+    return path
+
+
+def make_entry(root: Path, make_video, fields: dict[str, str] | None = FIELDS, photos: int = 2,
+               rules: str = "../call.toml") -> Path:
+    root.mkdir(parents=True)
+    shutil.copy(make_video("good.mp4"), root / "clip.mp4")
+    for i in range(photos):
+        (root / f"p{i}.jpg").write_bytes(docgen.jpeg(seed=i))
+    (root / "封面.jpg").write_bytes(docgen.jpeg(seed=9))
+    lines = ['studio = "示例工作室"', f'rules = "{rules}"']
+    if fields:
+        lines += ["[fields]", *(f'{k} = "{v}"' for k, v in fields.items())]
+    (root / "kcsubmit.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def submission_rules(report) -> list[tuple[str, str | None]]:
+    return sorted((f.rule, f.variant) for f in report.submission)
+
+
+def test_files_are_judged_as_their_deliverables(tmp_path, make_video):
+    templated_profile(tmp_path)
+    root = make_entry(tmp_path / "entry", make_video)
+    report = engine.check([root])
+    by_name = {Path(r.path).name: r.deliverable for r in report.files}
+    assert by_name == {"clip.mp4": "video", "p0.jpg": "photos", "p1.jpg": "photos", "封面.jpg": "cover"}
+    # Named by hand, not by the template: a warning each (pack names them), nothing else.
+    assert {f.rule for f in report.submission} == {"S008"}
+    assert report.exit_code() == 0
+    data = json.loads(render(report, "json"))
+    assert {Path(f["path"]).name: f["deliverable"] for f in data["files"]}["封面.jpg"] == "cover"
+
+
+def test_wrong_counts_missing_fields_and_stray_files(tmp_path, make_video):
+    templated_profile(tmp_path)
+    root = make_entry(tmp_path / "entry", make_video, fields={"group": "初中组"}, photos=4)
+    (root / "notes.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    (root / "clip.mp4").unlink()
+    report = engine.check([root])
+    found = submission_rules(report)
+    assert ("S007", "none") in found and ("S007", "many") in found  # no video, 4 photos of at most 3
+    assert {f.values["field"] for f in report.submission if f.rule == "S009"} == {"title", "author", "school"}
+    assert [f.location for f in report.submission if f.rule == "S010"] == [str(root / "notes.pdf")]
+    assert report.exit_code() == 1
+
+
+def test_pack_writes_the_templated_names(tmp_path, make_video):
+    templated_profile(tmp_path)
+    root = make_entry(tmp_path / "entry", make_video)
+    result = pack(root, tmp_path / "dist")
+    assert result.ok, result.blocking
+    written = sorted(Path(a.path).name for a in result.archives)
+    assert written == sorted([f"{ARCHIVE}.zip", "封面-光的折射.jpg"])
+    with zipfile.ZipFile(tmp_path / "dist" / f"{ARCHIVE}.zip") as z:
+        assert sorted(z.namelist()) == sorted([f"{ARCHIVE}.mp4", "张三-照片1.jpg", "张三-照片2.jpg"])
+        assert z.read("张三-照片1.jpg") == (root / "p0.jpg").read_bytes()
+    assert (tmp_path / "dist" / "封面-光的折射.jpg").read_bytes() == (root / "封面.jpg").read_bytes()
+    # The packed files follow the templates: checked again, S008 has nothing to say.
+    again = engine.check([tmp_path / "dist" / f"{ARCHIVE}.zip"], rules=profile.load(tmp_path / "call.toml"))
+    assert again.ok
+
+
+def test_pack_refuses_without_the_fields_and_over_the_total(tmp_path, make_video):
+    templated_profile(tmp_path)
+    root = make_entry(tmp_path / "entry", make_video, fields={"group": "初中组"})
+    refused = pack(root, tmp_path / "dist")
+    assert not refused.ok and {f.rule for _, f in refused.blocking} == {"S009"}
+    small = tmp_path / "small"
+    small.mkdir()
+    templated_profile(small, extra="").write_text(
+        full_format_2().replace("max_entries = 10_000", "max_entries = 10_000\ntotal_max_bytes = 1000")
+        + DELIVERABLES, encoding="utf-8")
+    over = pack(make_entry(small / "entry", make_video), small / "dist", dry_run=True)
+    assert [f.rule for _, f in over.blocking] == ["A014"]
+    assert not (small / "dist").exists()
+
+
+def test_init_writes_the_fields_the_templates_use(tmp_path, make_video):
+    rules = templated_profile(tmp_path)
+    root = tmp_path / "entry"
+    root.mkdir()
+    shutil.copy(make_video("good.mp4"), root / "clip.mp4")
+    proc = kcsubmit("init", str(root), "--studio", "示例工作室", "--rules", str(rules),
+                    "--field", "group=初中组", "--field", "title=光的折射", "--field", "author=张三",
+                    "--field", "school=示例中学")
+    assert proc.returncode == 0, proc.stderr
+    text = (root / "kcsubmit.toml").read_text(encoding="utf-8")
+    assert 'rules = "../call.toml"' in text and 'title = "光的折射"' in text
+    from kcsubmit import manifest
+
+    assert manifest.load(root / "kcsubmit.toml").fields == FIELDS

@@ -246,6 +246,7 @@ def init(
     theme: Annotated[Optional[List[str]], typer.Option("--theme", help="THEME or THEME=VIDEO; repeat for each theme.")] = None,
     case: Annotated[Optional[str], typer.Option("--case", help="The case document (a .docx in the folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing kcsubmit.toml.")] = False,
+    field: Annotated[Optional[List[str]], typer.Option("--field", help="KEY=VALUE for the profile's file name templates ({title}, {author}…); repeat.")] = None,
     rules: RulesOpt = "2023",
     lang: LangOpt = None,
 ) -> None:
@@ -290,7 +291,13 @@ def init(
             if not ask or typer.confirm(show(ui("ask_theme", language, theme=name, video=video)), default=True):
                 themes[name] = video
     document = case if case is not None else found.document
-    text = manifest.render(studio, themes, document, found.images, rules=profile.name)
+    from .cli_profiles import init_fields
+
+    fields = init_fields(profile, field or [], ask, language)
+    # A profile file is named relative to the manifest (as check reads it); a built-in by its name.
+    named = Path(os.path.relpath(Path(rules).resolve(), folder.resolve())).as_posix() \
+        if rules.endswith(".toml") and Path(rules).is_file() else profile.name
+    text = manifest.render(studio, themes, document, found.images, rules=named, fields=fields)
     target = manifest.write(folder, text, force=force)
     typer.echo(show(ui("init_done", language, path=str(target), count=len(themes))))
     typer.echo(show(ui("init_next", language, target=str(folder))))

@@ -86,9 +86,34 @@ def profiles_command(
     for key in ("name", "title", "year", "source", "verified"):
         table.add_column(ui(f"profiles_col_{key}", language), overflow="fold")
     for p in found:
-        source = " · ".join(str(p["source"][k]) for k in ("issuer", "date", "url") if p["source"].get(k))
-        table.add_row(p["name"], p["title"], str(p["year"] or "—"), source or "—",
+        known = [str(p["source"][k]) for k in ("title", "issuer", "date", "url")
+                 if p["source"].get(k) and str(p["source"][k]) != "unknown"]
+        table.add_row(p["name"], p["title"], str(p["year"] or "—"), " · ".join(known) or "unknown",
                       ui("profiles_yes" if p["verified"] else "profiles_no", language))
     console = Console(highlight=False, markup=False, no_color="NO_COLOR" in os.environ)
     console.print(table)
     console.print(ui("profiles_hint", language))
+
+
+def init_fields(profile: Any, given: list[str], ask: bool, lang: str) -> dict[str, str]:
+    """``init``: the values of the placeholders the profile's name templates use (``--field
+    title=光的折射``, else asked for when interactive); ``studio``, ``theme`` and ``n`` are known."""
+    from .filenames import template_fields
+    from .i18n import ui
+
+    fields: dict[str, str] = {}
+    for item in given:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"--field expects KEY=VALUE, got {item!r}", key="bad_choice", option="--field",
+                             choices="KEY=VALUE")
+        fields[key.strip()] = value.strip()
+    needed = [name for d in profile.deliverables for t in (d.name, d.archive) if t for name in template_fields(t)]
+    for name in dict.fromkeys(needed):
+        if name in ("studio", "theme", "n") or name in fields:
+            continue
+        if ask:
+            value = typer.prompt(ui("init_ask_field", lang, field=name), default="", show_default=False).strip()
+            if value:
+                fields[name] = value
+    return fields

@@ -49,6 +49,7 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     theme: str | None = None
     rules_checked: tuple[str, ...] = ()
+    deliverable: str | None = None  # the profile's [[deliverable]] id the file is judged as
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -203,6 +204,8 @@ class Planned:
     theme: str | None
     entries: tuple[tuple[str, Path], ...]  # (name in the archive, file)
     size: int = 0  # the entries' bytes, measured when planned
+    deliverable: str | None = None  # the profile's deliverable ids it carries ("poster+photos")
+    bare: bool = False  # one file uploaded as it is (a deliverable without an archive template), no zip
 
     @property
     def entry_names(self) -> tuple[str, ...]:
@@ -218,6 +221,7 @@ class Packed:
     size: int
     sha256: str
     entries: tuple[str, ...]
+    deliverable: str | None = None
 
 
 @dataclass(frozen=True)

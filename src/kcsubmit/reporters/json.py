@@ -53,6 +53,7 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
                 "facts": dict(r.facts),
                 "findings": [finding_dict(f, lang) for f in r.findings],
                 "rules_checked": list(r.rules_checked),
+                "deliverable": r.deliverable,
             }
             for r in report.files
         ],
@@ -106,8 +107,8 @@ def pack_dict(report: PackReport, lang: str = "zh") -> dict[str, Any]:
         "out_dir": report.out_dir,
         "limit_bytes": report.limit,
         "archives": [{"path": a.path, "theme": a.theme, "size_bytes": a.size, "sha256": a.sha256,
-                      "entries": list(a.entries)} for a in report.archives],
-        "plan": [{"name": p.name, "theme": p.theme, "size_bytes": p.size,
+                      "entries": list(a.entries), "deliverable": a.deliverable} for a in report.archives],
+        "plan": [{"name": p.name, "theme": p.theme, "size_bytes": p.size, "deliverable": p.deliverable,
                   "entries": [{"name": name, "source": str(source)} for name, source in p.entries]}
                  for p in report.plan],
         "blocking": [{"path": path, **finding_dict(f, lang)} for path, f in report.blocking],

@@ -185,20 +185,22 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
                           + Text(f"{finding_message(finding, lang)}\n   → {step}"), soft_wrap=True)
         return
     limit = report.limit
-    rows: list[tuple[str, str | None, int, tuple[str, ...], str]] = (
-        [(a.path, a.theme, a.size, a.entries, a.sha256) for a in report.archives]
-        or [(p.name, p.theme, p.size, p.entry_names, "—") for p in report.plan])
+    rows: list[tuple[str, str | None, int, tuple[str, ...], str, str | None]] = (
+        [(a.path, a.theme, a.size, a.entries, a.sha256, a.deliverable) for a in report.archives]
+        or [(p.name, p.theme, p.size, p.entry_names, "—", p.deliverable) for p in report.plan])
     title = ui("pack_plan" if report.dry_run else "pack_title", lang, folder=report.out_dir)
     table = Table(title=title, title_justify="left", show_lines=True)
     for key in ("pack_col_archive", "pack_col_theme", "pack_col_size", "pack_col_sha256", "pack_col_verdict",
                 "pack_col_upload"):
         table.add_column(ui(key, lang), overflow="fold")
-    for name, row_theme, size, entries, sha256 in rows:
-        theme = row_theme or ui("upload_case", lang)
+    for name, row_theme, size, entries, sha256, deliverable in rows:
+        theme = row_theme or deliverable or ui("upload_case", lang)
         upload = ui("pack_upload_theme", lang, theme=row_theme) if row_theme else ui("pack_upload_case", lang)
+        if deliverable:  # a format-2 profile: the call's own platform, which kcsubmit does not know
+            upload = f"{ui('deliverable_label', lang)}: {deliverable}"
         verdict = Text("—" if report.dry_run else ui("pack_ok", lang), style="green")
         table.add_row(Text(name) + Text("\n" + "\n".join(entries), style="dim"), theme,
-                      f"{size / 1e6:.1f} MB\n{size / limit:.1%}", sha256[:16], verdict, upload)
+                      f"{size / 1e6:.1f} MB" + (f"\n{size / limit:.1%}" if limit else ""), sha256[:16], verdict, upload)
     console.print(table)
     if not report.dry_run:
         console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir),

@@ -394,3 +394,93 @@ def test_init_writes_the_fields_the_templates_use(tmp_path, make_video):
     from kcsubmit import manifest
 
     assert manifest.load(root / "kcsubmit.toml").fields == FIELDS
+
+
+# --- built-ins, the JSON Schema, the starting file ---
+
+import datetime as dt  # noqa: E402
+from importlib import resources  # noqa: E402
+
+from kcsubmit import profilekeys  # noqa: E402
+from kcsubmit.cli_profiles import starter  # noqa: E402
+from kcsubmit.tomlcheck import tomllib  # noqa: E402
+
+PROFILES = resources.files("kcsubmit").joinpath("profiles")
+PROFILE_SCHEMA = json.loads(PROFILES.joinpath("profile.schema.json").read_text(encoding="utf-8"))
+BUILTINS = profile.builtin_names()
+
+
+def as_json(value):
+    """TOML values as JSON sees them (dates as ISO text), for the schema."""
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def test_the_new_built_ins_are_there():
+    assert {"2023", "kepu-video-2024", "jingpinke-lesson", "poster-photo"} <= set(BUILTINS)
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_each_built_in_loads_and_matches_the_schema(name):
+    p = profile.load(name)
+    assert p.name == name
+    text = PROFILES.joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    assert text.startswith("#:schema ./profile.schema.json\n")  # taplo / Even Better TOML
+    jsonschema.validate(as_json(tomllib.loads(text)), PROFILE_SCHEMA)
+    if name != "2023":  # written from published limits, not compared with a notice yet
+        assert p.format == 2 and p.verified is False
+        assert set(p.source_info) == {"title", "issuer", "date", "url"}
+
+
+def test_built_in_numbers_are_those_of_the_calls():
+    kepu = profile.load("kepu-video-2024")
+    assert (kepu.video["min_width"], kepu.video["min_height"], kepu.video["orientation"]) == (1920, 1080, "landscape")
+    assert (kepu.video["min_duration_s"], kepu.video["max_duration_s"]) == (120, 300)
+    assert kepu.video["min_bytes"] >= 100_000_000 and kepu.video["max_bytes"] <= 300 * 2**20
+    assert [m.id for m in kepu.manual] == ["M001", "M002", "M003", "M004"]
+    lesson = profile.load("jingpinke-lesson")
+    assert (lesson.video["fps"], lesson.video["codecs"], lesson.video["max_bytes"]) == ([25], ["AVC"], 1_000_000_000)
+    assert lesson.video["min_bitrate_kbps"] <= 8000 <= lesson.video["max_bitrate_kbps"]
+    assert lesson.video["audio"]["codec"] == "AAC" and lesson.video["audio"]["sample_rate"] == 48000
+    assert (lesson.video["min_duration_s"], lesson.video["max_duration_s"]) == (600, 1200)
+    poster = profile.load("poster-photo")
+    judged = poster.for_deliverable(poster.deliverable("poster"))
+    assert (judged.case["image_width"], judged.case["image_height"], judged.case["image_orientation"]) == (
+        1080, 1920, "portrait")
+    assert judged.case["image_max_bytes"] <= 5 * 2**20 and judged.case["image_color_mode"] == "RGB"
+    photos = poster.for_deliverable(poster.deliverable("photos"))
+    assert photos.case["image_min_long_side"] == 3000 and photos.case["image_min_bytes"] >= 3_000_000
+    assert "image_width" not in photos.case  # the poster's size is not the photos'
+
+
+def test_schema_and_validator_know_the_same_keys():
+    defs = PROFILE_SCHEMA["$defs"]
+    keys = profilekeys.key_set()
+    top = set(PROFILE_SCHEMA["properties"]) - {"source", "video", "case", "archive", "severity", "theme_aliases",
+                                               "manual", "deliverable"}
+    assert top == keys[""]
+    for place, where in (("video", "video"), ("case", "case"), ("archive", "archive"), ("video.audio", "audio"),
+                         ("source", "source"), ("manual", "manual"), ("deliverable", "deliverable")):
+        assert set(defs[where]["properties"]) == keys[place], place
+    # Format 1 keys are a subset: a 2023-style file validates too.
+    for section, fields in profilekeys.FORMAT1.items():
+        assert set(fields) <= (keys[section] if section else keys[""])
+
+
+def test_schema_refuses_a_typo_as_the_loader_does():
+    bad = as_json(tomllib.loads(MINIMAL.replace("min_width", "min_widht")))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, PROFILE_SCHEMA)
+    jsonschema.validate(as_json(tomllib.loads(MINIMAL)), PROFILE_SCHEMA)
+
+
+def test_starting_file_loads_and_names_the_schema():
+    text = starter("my-call")
+    assert profile.parse(text, source="my-call.toml").name == "my-call"
+    assert text.splitlines()[0].startswith("#:schema file:") and text.splitlines()[0].endswith("profile.schema.json")
+    jsonschema.validate(as_json(tomllib.loads(text)), PROFILE_SCHEMA)

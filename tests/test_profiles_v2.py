@@ -484,3 +484,23 @@ def test_starting_file_loads_and_names_the_schema():
     assert profile.parse(text, source="my-call.toml").name == "my-call"
     assert text.splitlines()[0].startswith("#:schema file:") and text.splitlines()[0].endswith("profile.schema.json")
     jsonschema.validate(as_json(tomllib.loads(text)), PROFILE_SCHEMA)
+
+
+def test_fix_follows_each_file_s_deliverable(tmp_path, make_video):
+    from PIL import Image
+
+    from kcsubmit.repair import fix
+
+    small_cover = DELIVERABLES.replace('name = "封面-{title}"', 'name = "封面-{title}"\nrules = {image_width = 320, '
+                                       'image_height = 240}')
+    (tmp_path / "call.toml").write_text(full_format_2() + small_cover, encoding="utf-8")
+    root = make_entry(tmp_path / "entry", make_video, photos=1)
+    before = engine.check([root])
+    cover = next(r for r in before.files if r.deliverable == "cover")
+    assert [f.rule for f in cover.findings] == ["I002"]  # 640x480 where the cover wants 320x240
+    result = fix([root], tmp_path / "fixed")
+    by_name = {Path(f.source).name: f for f in result.files}
+    assert by_name["封面.jpg"].action == "converted" and by_name["封面.jpg"].after == ()
+    with Image.open(by_name["封面.jpg"].output) as picture:
+        assert picture.size == (320, 240)
+    assert by_name["p0.jpg"].action == "copied"  # the photo keeps 640x480, right for the photos

@@ -317,7 +317,9 @@ class Profile:
             sections["archive"]["formats"] = list(deliverable.formats)
         if deliverable.max_bytes is not None:
             sections["archive"]["max_bytes"] = deliverable.max_bytes
-        return replace(self, video=sections["video"], case=sections["case"], archive=sections["archive"])
+        # A plain profile of that one thing: checking a file with it sorts nothing to deliverables again.
+        return replace(self, video=sections["video"], case=sections["case"], archive=sections["archive"],
+                       deliverables=())
 
     def deliverable(self, id: str) -> Deliverable | None:
         return next((d for d in self.deliverables if d.id == id), None)

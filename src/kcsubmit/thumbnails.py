@@ -104,7 +104,8 @@ def video_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_previ
                 middle = image
     if not thumbs:
         return [placeholder("video")]
-    if fix_preview and middle is not None:
+    # A format-2 profile with bounds, not an exact size, has no one frame to preview.
+    if fix_preview and middle is not None and profile.video.get("width") and profile.video.get("height"):
         width, height = profile.video["width"], profile.video["height"]
         canvas = (BOX, max(1, round(BOX * height / width)))
         thumbs.append(_thumb(fit_frame(middle, canvas, fit), "after", f"{width}×{height}"))

@@ -53,7 +53,7 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
                 "facts": dict(r.facts),
                 "findings": [finding_dict(f, lang) for f in r.findings],
                 "rules_checked": list(r.rules_checked),
-                "deliverable": r.deliverable,
+                **_deliverable(r.deliverable),
             }
             for r in report.files
         ],
@@ -62,6 +62,12 @@ def to_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
         # Checks only a person can make (the profile's [[manual]]): a checklist, never pass/fail.
         "manual": [{"id": m.id, "text": m.text(lang)} for m in (report.profile.manual if report.profile else ())],
     }
+
+
+def _deliverable(deliverable: str | None) -> dict[str, str]:
+    """``{"deliverable": id}`` under a profile with deliverables; nothing otherwise (the keys of a
+    theme/case report stay as they were)."""
+    return {"deliverable": deliverable} if deliverable else {}
 
 
 def profile_dict(report: Report) -> dict[str, Any] | None:
@@ -107,9 +113,10 @@ def pack_dict(report: PackReport, lang: str = "zh") -> dict[str, Any]:
         "out_dir": report.out_dir,
         "limit_bytes": report.limit,
         "archives": [{"path": a.path, "theme": a.theme, "size_bytes": a.size, "sha256": a.sha256,
-                      "entries": list(a.entries), "deliverable": a.deliverable} for a in report.archives],
-        "plan": [{"name": p.name, "theme": p.theme, "size_bytes": p.size, "deliverable": p.deliverable,
-                  "entries": [{"name": name, "source": str(source)} for name, source in p.entries]}
+                      "entries": list(a.entries), **_deliverable(a.deliverable)} for a in report.archives],
+        "plan": [{"name": p.name, "theme": p.theme, "size_bytes": p.size,
+                  "entries": [{"name": name, "source": str(source)} for name, source in p.entries],
+                  **_deliverable(p.deliverable)}
                  for p in report.plan],
         "blocking": [{"path": path, **finding_dict(f, lang)} for path, f in report.blocking],
         "failures": [{"path": path, "reason": reason} for path, reason in report.failures],

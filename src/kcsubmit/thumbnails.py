@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -35,6 +34,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps
 
+from .interrupts import scratch_dir
 from .models import FileResult, Report, Thumb
 from .profile import Profile
 from .rules.base import fix_steps
@@ -104,8 +104,7 @@ def video_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_previ
                 middle = image
     if not thumbs:
         return [placeholder("video")]
-    # A format-2 profile with bounds, not an exact size, has no one frame to preview.
-    if fix_preview and middle is not None and profile.video.get("width") and profile.video.get("height"):
+    if fix_preview and middle is not None:
         width, height = profile.video["width"], profile.video["height"]
         canvas = (BOX, max(1, round(BOX * height / width)))
         thumbs.append(_thumb(fit_frame(middle, canvas, fit), "after", f"{width}×{height}"))
@@ -288,7 +287,7 @@ def _local_file(path: str, limit: int) -> Iterator[str | None]:
     if info is None or info.file_size > limit:
         yield None
         return
-    with tempfile.TemporaryDirectory(prefix="kcsubmit-thumb-") as scratch:
+    with scratch_dir(prefix="kcsubmit-thumb-") as scratch:
         target = Path(scratch) / f"video{Path(inner).suffix.lower()[:10]}"
         yield str(target) if _copy_entry(outer, info, target, limit) else None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kcsubmit import profile
+from kcsubmit.errors import UsageError
 from kcsubmit.profile import ProfileError
 
 MINIMAL = '''format = 2
@@ -504,3 +505,20 @@ def test_fix_follows_each_file_s_deliverable(tmp_path, make_video):
     with Image.open(by_name["封面.jpg"].output) as picture:
         assert picture.size == (320, 240)
     assert by_name["p0.jpg"].action == "copied"  # the photo keeps 640x480, right for the photos
+
+
+def test_manifest_deliverables_need_a_profile_with_deliverables(tmp_path, make_video):
+    templated_profile(tmp_path)
+    root = make_entry(tmp_path / "entry", make_video)
+    manifest = root / "kcsubmit.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + '[deliverables]\ncover = "p0.jpg"\n', encoding="utf-8")
+    report = engine.check([root])  # the manifest says which file is the cover: p0.jpg, not 封面.jpg
+    assert {Path(r.path).name: r.deliverable for r in report.files} == {"p0.jpg": "cover"}
+    # A [deliverables] table lists the submission, as [themes] does: the video and photos are missing.
+    assert sorted(f.location for f in report.submission if f.rule == "S007") == ["photos", "video"]
+    with pytest.raises(UsageError, match="key 'deliverables.nope'"):
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace("cover =", "nope ="), encoding="utf-8")
+        engine.check([root])
+    proc = kcsubmit("check", "--rules", "2023", str(root))
+    assert_one_line_error(proc)
+    assert "has no [[deliverable]]" in proc.stderr

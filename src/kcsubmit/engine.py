@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import deliverables, discover, manifest
-from .errors import KcsubmitError
+from .errors import KcsubmitError, UsageError
 from .models import FileResult, Finding, Report, Severity, Skipped
 from .names import canonical
 from .probes import PROBES, measure  # kind → probe module; measure(kind) imports it when met
@@ -49,6 +49,9 @@ def check(
     submission = find_submission(given)
     profile = profile_for(submission, rules)
     if submission is not None:
+        if not profile.deliverables and any(e.deliverable for e in submission.entries):
+            raise UsageError(f"{submission.manifest}: key 'deliverables': the rules profile {profile.name} has no "
+                             "[[deliverable]] (use [themes] and [case], or a profile with deliverables)")
         targets = submission_targets(submission, profile, exclude)
     else:
         targets = discover.collect(given, exclude)

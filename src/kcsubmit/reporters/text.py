@@ -100,6 +100,8 @@ def file_table(result: FileResult, lang: str, verbose: bool = False) -> Table:
     title = Text(result.path, style="bold")
     if result.theme:
         title.append(f"  [{ui('theme', lang)}: {result.theme}]", style="magenta")
+    if result.deliverable:
+        title.append(f"  [{ui('deliverable_label', lang)}: {result.deliverable}]", style="magenta")
     caption = facts_line(result.kind, result.facts, lang)
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
                   show_lines=True, expand=False)

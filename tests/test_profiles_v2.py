@@ -522,3 +522,13 @@ def test_manifest_deliverables_need_a_profile_with_deliverables(tmp_path, make_v
     proc = kcsubmit("check", "--rules", "2023", str(root))
     assert_one_line_error(proc)
     assert "has no [[deliverable]]" in proc.stderr
+
+
+def test_a_folder_of_archives_stays_a_batch_under_deliverables(tmp_path, make_video):
+    templated_profile(tmp_path)
+    root = make_entry(tmp_path / "entry", make_video)
+    assert pack(root, tmp_path / "dist").ok
+    (tmp_path / "dist" / "封面-光的折射.jpg").unlink()
+    report = engine.check([tmp_path / "dist"], rules=profile.load(tmp_path / "call.toml"))
+    assert report.submission == () and report.ok  # downloads to review, not one entry with no video
+    assert [r.deliverable for r in report.files if "!" not in r.path] == ["video"]  # its name fits the template

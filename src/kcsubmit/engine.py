@@ -55,9 +55,11 @@ def check(
         targets = submission_targets(submission, profile, exclude)
     else:
         targets = discover.collect(given, exclude)
-        # A folder of loose videos or documents is one studio's submission; a folder of
-        # archives only is a batch (a reviewer's downloads), judged file by file.
-        loose = any(t.detected.kind in ("video", "document") for t in targets) or bool(profile.deliverables)
+        # A folder of loose videos or documents (any loose file, under a profile with deliverables)
+        # is one studio's submission; a folder of archives only is a batch (a reviewer's downloads),
+        # judged file by file.
+        loose = any(t.detected.kind in ("video", "document") for t in targets) or (
+            bool(profile.deliverables) and any(t.detected.kind != "archive" for t in targets))
         if len(given) == 1 and Path(given[0]).is_dir() and loose:
             submission = manifest.by_convention(Path(given[0]), targets, profile.themes)
     themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}

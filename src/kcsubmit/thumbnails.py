@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -34,7 +35,6 @@ from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps
 
-from .interrupts import scratch_dir
 from .models import FileResult, Report, Thumb
 from .profile import Profile
 from .rules.base import fix_steps
@@ -287,7 +287,7 @@ def _local_file(path: str, limit: int) -> Iterator[str | None]:
     if info is None or info.file_size > limit:
         yield None
         return
-    with scratch_dir(prefix="kcsubmit-thumb-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="kcsubmit-thumb-") as scratch:
         target = Path(scratch) / f"video{Path(inner).suffix.lower()[:10]}"
         yield str(target) if _copy_entry(outer, info, target, limit) else None
 

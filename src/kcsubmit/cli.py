@@ -13,6 +13,7 @@ import typer
 
 from . import cli_serve
 from .cli_jobs import cache_app
+from .cli_profiles import profiles_command
 from .errors import KcsubmitError, UsageError
 from .i18n import command_target
 from .progress import CheckProgress, FixProgress
@@ -275,6 +276,7 @@ def init(
     theme: Annotated[Optional[List[str]], typer.Option("--theme", help="THEME or THEME=VIDEO; repeat for each theme.")] = None,
     case: Annotated[Optional[str], typer.Option("--case", help="The case document (a .docx in the folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing kcsubmit.toml.")] = False,
+    field: Annotated[Optional[List[str]], typer.Option("--field", help="KEY=VALUE for the profile's file name templates ({title}, {author}…); repeat.")] = None,
     rules: RulesOpt = "2023",
     lang: LangOpt = None,
 ) -> None:
@@ -321,7 +323,11 @@ def init(
     elif not theme:
         themes = dict(found.themes)
     document = case if case is not None else found.document
-    text = manifest.render(studio, themes, document, found.images, rules=_rules_reference(rules, folder, profile.name))
+    from .cli_profiles import init_fields
+
+    fields = init_fields(profile, field or [], ask, language)
+    text = manifest.render(studio, themes, document, found.images, rules=_rules_reference(rules, folder, profile.name),
+                           fields=fields)
     target = manifest.write(folder, text, force=force)
     typer.echo(show(ui("init_done", language, path=str(target), count=len(themes))))
     typer.echo(show(ui("init_next", language, target=command_target([str(folder)]))))
@@ -339,6 +345,9 @@ def _rules_reference(rules: str, folder: Path, name: str) -> str:
 
 
 app.command("serve")(cli_serve.serve)
+
+
+app.command("profiles")(profiles_command)
 
 
 def _choices(*given: tuple[str, str, tuple[str, ...] | list[str]]) -> None:

@@ -8,12 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import discover, manifest
-from .errors import KcsubmitError
-from .models import FileResult, Finding, ProfileInfo, Report, Severity, Skipped
+from . import deliverables, discover, manifest
+from .errors import KcsubmitError, UsageError
+from .models import FileResult, Finding, Report, Severity, Skipped
 from .names import canonical
 from .probes import PROBES, measure  # kind → probe module; measure(kind) imports it when met
-from .profile import Profile, load
+from .profile import Profile, info, load
 from .rules import RULES, Rule, rules_for
 
 # A probe (path, format found by content, profile) -> facts may return files found
@@ -49,36 +49,91 @@ def check(
     submission = find_submission(given)
     profile = profile_for(submission, rules)
     if submission is not None:
-        targets = discover.collect([str(e.path) for e in submission.entries], exclude)
+        if not profile.deliverables and any(e.deliverable for e in submission.entries):
+            raise UsageError(f"{submission.manifest}: key 'deliverables': the rules profile {profile.name} has no "
+                             "[[deliverable]] (use [themes] and [case], or a profile with deliverables)")
+        targets = submission_targets(submission, profile, exclude)
     else:
         targets = discover.collect(given, exclude)
-        # A folder of loose videos or documents is one studio's submission; a folder of
-        # archives only is a batch (a reviewer's downloads), judged file by file.
-        loose = any(t.detected.kind in ("video", "document") for t in targets)
+        # A folder of loose videos or documents (any loose file, under a profile with deliverables)
+        # is one studio's submission; a folder of archives only is a batch (a reviewer's downloads),
+        # judged file by file.
+        loose = any(t.detected.kind in ("video", "document") for t in targets) or (
+            bool(profile.deliverables) and any(t.detected.kind != "archive" for t in targets))
         if len(given) == 1 and Path(given[0]).is_dir() and loose:
             submission = manifest.by_convention(Path(given[0]), targets, profile.themes)
     themes = {e.path: e.theme for e in submission.entries} if submission is not None else {}
     ignored = set(submission.ignored) if submission is not None else set()
+    assignment = None
+    if profile.deliverables:
+        assignment = assignment_of(submission, targets, profile)
     checkable = [t for t in targets if t.detected.kind in PROBES and t.path not in ignored]
     skipped = tuple(
         Skipped(t.display, f"{t.detected.kind}:{t.detected.format}", ignored=t.path in ignored)
         for t in targets if t.detected.kind not in PROBES or t.path in ignored
     )
 
-    work = [(t, profile, themes.get(t.path)) for t in checkable]
+    work = [(t, _judge(t, profile, assignment), themes.get(t.path)) for t in checkable]
     batches = _run(work, jobs, on_file or (lambda result: None))
+    if assignment is not None:  # each file's own result says which deliverable it is
+        batches = [[replace(b[0], deliverable=_deliverable_of(t, assignment)), *b[1:]] if b else b
+                   for (t, _, _), b in zip(work, batches)]
     results = tuple(r for batch in batches for r in batch)
     whole: tuple[Finding, ...] = ()
     if submission is not None:
         facts = {**submission.facts(), "for_pack": for_pack}
         if studio and studio.strip():
             facts["studio"] = studio.strip()
+            facts["fields"] = {**facts.get("fields", {}), "studio": studio.strip()}
+        if assignment is not None:  # deliverables replace the theme videos and the case (S001–S003, S006)
+            facts.update(assignment.facts(targets), themes=[], document=None)
         whole = tuple(apply_rules("submission", facts, profile)[0])
     checked = submission.manifest if submission is not None else None
     return Report(rules=profile.name, files=results, submission=whole, skipped=skipped,
-                  profile=ProfileInfo(profile.name, profile.title, profile.source),
+                  profile=info(profile),
                   manifest=str(checked) if checked is not None else None,
                   source=submission.source if submission is not None else None)
+
+
+def submission_targets(submission: manifest.Submission, profile: Profile,
+                       exclude: Iterable[Path] = ()) -> list[discover.Target]:
+    """The files of a submission: those its manifest names; for a profile with deliverables and a
+    manifest naming none (or a folder), every file of its folder (sorted by kind and name)."""
+    listed = [str(e.path) for e in submission.entries]
+    if profile.deliverables and not any(e.role == "deliverable" for e in submission.entries):
+        listed = [str(submission.root)]
+    own = submission.manifest.resolve() if submission.manifest is not None else None
+    return [t for t in discover.collect(listed, exclude) if own is None or t.path.resolve() != own]
+
+
+def assignment_of(submission: manifest.Submission | None, targets: list[discover.Target],
+                  profile: Profile) -> deliverables.Assignment:
+    named = {e.path: e.deliverable for e in submission.entries if e.deliverable} if submission else {}
+    return deliverables.assign(targets, profile, named, submission.manifest if submission else None)
+
+
+def run_rule(rule_id: str, facts: Mapping[str, Any], profile: Profile) -> list[Finding]:
+    """One rule on ``facts`` (pack's A014 over its plan), at its severity under the profile."""
+    rule = RULES[rule_id]
+    severity = active_severity(rule, profile)
+    if severity is None:
+        return []
+    return [make_finding(rule, severity, v) for v in rule.check(facts, profile)]
+
+
+def _deliverable_of(target: discover.Target, assignment: deliverables.Assignment) -> str | None:
+    return assignment.by_path.get(target.path) or assignment.archives.get(target.path)
+
+
+def _judge(target: discover.Target, profile: Profile, assignment: deliverables.Assignment | None) -> Profile:
+    """The profile a file is judged by: its deliverable's (SPEC §7.1), else the whole profile's."""
+    if assignment is None:
+        return profile
+    if target.path in assignment.archives:  # its archive limits; its files were judged one by one
+        return deliverables.archive_profile(profile, assignment.archives[target.path])
+    found = assignment.by_path.get(target.path)
+    deliverable = profile.deliverable(found) if found else None
+    return profile.for_deliverable(deliverable) if deliverable is not None else profile
 
 
 Work = tuple[discover.Target, Profile, "str | None"]

@@ -131,6 +131,8 @@ class ArchiveFacts(TypedDict, total=False):
     videos: list[str]
     documents: list[str]
     nested: list[str]
+    pack_total_bytes: int  # pack: every archive of its plan together (A014)
+    pack_archives: int
 
 
 class SubmissionFacts(TypedDict, total=False):
@@ -144,3 +146,7 @@ class SubmissionFacts(TypedDict, total=False):
     recased: list[list[str]]
     name_template: str
     for_pack: bool
+    fields: dict[str, str]  # the manifest's [fields] and the studio: values of name templates
+    assigned: list[list[str]]  # [deliverable id, path] (profile format 2)
+    archives: list[list[str]]  # [deliverable id, path] of an archive its name template names
+    unassigned: list[list[str]]  # [kind, path] of a file no deliverable takes

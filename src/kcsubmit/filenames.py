@@ -53,6 +53,44 @@ def template_problem(template: str) -> str | None:
     return None
 
 
+FIELD = r"[a-z][a-z0-9_]*"  # a profile template's placeholder: {title}, {author}, {school}, {group}, {n}
+
+
+def field_template_problem(template: str) -> str | None:
+    """Why a profile's deliverable name template (``{group}+《{title}》+{author}+{school}``) cannot
+    name files, or None: placeholders are plain lower-case names, no format spec or conversion."""
+    import re
+
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"{exc} (write a literal brace as {{{{ or }}}})"
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if not re.fullmatch(FIELD, name):
+            return f"placeholder {{{name}}}: expected a lower-case name such as {{title}}"
+        if spec or conversion:
+            return f"{{{name}}} takes no format spec or conversion"
+    return None
+
+
+def template_fields(template: str) -> list[str]:
+    """The placeholders of a checked template, in order, each once."""
+    names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    return list(dict.fromkeys(names))
+
+
+def fill_fields(template: str, values: dict[str, str], missing: str = "") -> str:
+    """A checked template filled from ``values``; a placeholder without a value becomes ``missing``."""
+    parts: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(values.get(name) or missing)
+    return "".join(parts)
+
+
 def fill(template: str, studio: str | None, theme: str | None) -> str:
     """The name made from a checked template: plain substitution, nothing else evaluated."""
     values = {"studio": studio or "", "theme": theme or ""}

@@ -21,11 +21,11 @@ from typing import Any, BinaryIO
 from . import tomlcheck
 from .discover import MANIFEST_NAME, Target, find_manifest  # noqa: F401 - find_manifest: re-exported
 from .errors import UsageError
-from .filenames import DEFAULT_TEMPLATE, template_problem
+from .filenames import DEFAULT_TEMPLATE, name_problem, template_problem
 from .names import canonical
 
 DEFAULT_NAME = DEFAULT_TEMPLATE
-TOP_KEYS = {"studio", "rules", "themes", "case", "pack"}
+TOP_KEYS = {"studio", "rules", "themes", "case", "pack", "fields", "deliverables"}
 CASE_KEYS = {"document", "images"}
 PACK_KEYS = {"name"}
 
@@ -38,10 +38,11 @@ class ManifestError(UsageError):
 class Entry:
     """One file of the submission: what it is for, and where it should be."""
 
-    role: str  # "video" | "document" | "image"
+    role: str  # "video" | "document" | "image" | "archive" | "deliverable"
     path: Path
     theme: str | None = None  # the theme as written (may be unknown: S003)
     named: str | None = None  # the manifest's text for it (a path or a glob)
+    deliverable: str | None = None  # the [deliverables] id the manifest gives it
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Submission:
     name_template: str = DEFAULT_NAME
     manifest: Path | None = None
     ignored: tuple[Path, ...] = ()  # folder convention: documents beside the one .docx (a notice's PDF)
+    fields: dict[str, str] = field(default_factory=dict)  # [fields]: values of name templates
 
     def videos(self) -> list[Entry]:
         return [e for e in self.entries if e.role == "video"]
@@ -70,6 +72,7 @@ class Submission:
             "missing": list(self.missing),
             "recased": [list(pair) for pair in self.recased],
             "name_template": self.name_template,
+            "fields": {**self.fields, **({"studio": self.studio} if self.studio else {})},
         }
 
 
@@ -117,6 +120,20 @@ def load(path: Path) -> Submission:
             entries += [Entry("image", file, named=pattern) for file in found]
         else:
             _add(entries, missing, recased, root, Entry("image", root / pattern, named=pattern))
+    fields = _fields(data, fail)
+    for key, value in _table(data, "deliverables", fail).items():
+        patterns = [value] if isinstance(value, str) else value
+        if not isinstance(patterns, list) or not patterns or not all(isinstance(x, str) and x for x in patterns):
+            raise fail(f"deliverables.{key}", "expected a path, a glob or a list of them")
+        for pattern in patterns:
+            if _is_glob(pattern):
+                found = [f for f in _glob(root, pattern) if f.is_file()]
+                if not found:
+                    missing.append(pattern)
+                entries += [Entry("deliverable", file, named=pattern, deliverable=key) for file in found]
+            else:
+                _add(entries, missing, recased, root,
+                     Entry("deliverable", root / pattern, named=pattern, deliverable=key))
     pack = _table(data, "pack", fail)
     _known(pack, PACK_KEYS, "pack.", fail)
     template = pack.get("name", DEFAULT_NAME)
@@ -127,7 +144,25 @@ def load(path: Path) -> Submission:
         raise fail("pack.name", problem)
     return Submission(root=root, source="manifest", studio=studio, rules=rules,
                       entries=tuple(entries), missing=tuple(missing), name_template=template,
-                      manifest=path, recased=tuple(recased))
+                      manifest=path, recased=tuple(recased), fields=fields)
+
+
+def _fields(data: dict[str, Any], fail: Any) -> dict[str, str]:
+    """``[fields]``: the values of a profile's name templates (``title = "光的折射"``)."""
+    import re
+
+    from .filenames import FIELD
+
+    fields = _table(data, "fields", fail)
+    for key, value in fields.items():
+        if not re.fullmatch(FIELD, key):
+            raise fail(f"fields.{key}", "expected a lower-case name such as title, author, school, group")
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"fields.{key}", "expected a non-empty string")
+        problem = name_problem(value.strip())
+        if problem is not None and problem.reason != "long":
+            raise fail(f"fields.{key}", f"{problem.char!r} cannot be part of a file name ({problem.reason})")
+    return {key: value.strip() for key, value in fields.items()}
 
 
 def by_convention(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Submission:
@@ -306,12 +341,17 @@ def propose(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Propo
 
 
 def render(studio: str, themes: dict[str, str], document: str | None = None,
-           images: list[str] | None = None, rules: str = "2023") -> str:
-    """The text of a kcsubmit.toml (SPEC §5)."""
+           images: list[str] | None = None, rules: str = "2023", fields: dict[str, str] | None = None) -> str:
+    """The text of a kcsubmit.toml (SPEC §5); ``fields``: values of the profile's name templates."""
     q = _toml_string
     lines = ["# kcsubmit.toml: what this studio uploads. `kcsubmit check` reads it.",
-             f"studio = {q(studio)}", f"rules = {q(rules)}", "", "[themes]  # theme = its video"]
-    lines += [f"{q(theme)} = {q(video)}" for theme, video in themes.items()]
+             f"studio = {q(studio)}", f"rules = {q(rules)}"]
+    if fields:
+        lines += ["", "[fields]  # the values of the profile's file and archive names"]
+        lines += [f"{key} = {q(value)}" for key, value in fields.items()]
+    if themes or not fields:
+        lines += ["", "[themes]  # theme = its video"]
+        lines += [f"{q(theme)} = {q(video)}" for theme, video in themes.items()]
     if document or images:
         lines += ["", "[case]"]
         if document:

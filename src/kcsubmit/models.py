@@ -49,6 +49,7 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     theme: str | None = None
     rules_checked: tuple[str, ...] = ()
+    deliverable: str | None = None  # the profile's [[deliverable]] id the file is judged as
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -64,12 +65,33 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class ManualItem:
+    """A check only a person can make (``[[manual]]`` of a profile): listed, never pass/fail."""
+
+    id: str  # "M001"
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
 class ProfileInfo:
-    """The rules profile a run used, as a report shows it."""
+    """The rules profile a run used, as a report shows it.
+
+    ``deadline_passed``: the profile's deadline lies before the run (shown as information).
+    """
 
     name: str
     title: str = ""
     source: str = ""  # "<built-in 2023>" or the profile file's path
+    verified: bool = True
+    notice: Mapping[str, Any] = field(default_factory=dict)  # the call's title, issuer, date, url
+    year: int | None = None
+    deadline: str | None = None  # ISO 8601
+    deadline_passed: bool = False
+    manual: tuple[ManualItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +259,8 @@ class Planned:
     theme: str | None
     entries: tuple[tuple[str, Path], ...]  # (name in the archive, file)
     size: int = 0  # the entries' bytes, measured when planned
+    deliverable: str | None = None  # the profile's deliverable ids it carries ("poster+photos")
+    bare: bool = False  # one file uploaded as it is (a deliverable without an archive template), no zip
 
     @property
     def entry_names(self) -> tuple[str, ...]:
@@ -252,6 +276,7 @@ class Packed:
     size: int
     sha256: str
     entries: tuple[str, ...]
+    deliverable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,8 +302,33 @@ class PackReport:
 
 
 @dataclass(frozen=True)
+class Deliverable:
+    """One thing a call asks to upload (``[[deliverable]]`` of a format-2 profile).
+
+    ``rules`` holds keys of the kind's section (``video`` or ``case``), merged over the
+    profile's by :meth:`Profile.for_deliverable`; ``name`` and ``archive`` are name
+    templates (without extension) with ``{studio}``, ``{title}``… placeholders.
+    """
+
+    id: str
+    kind: str  # video | image | document | other
+    title: str = ""
+    min_count: int = 1
+    max_count: int | None = 1  # None: no maximum
+    match: tuple[str, ...] = ()  # name globs telling two deliverables of one kind apart
+    rules: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    archive: str | None = None
+    formats: tuple[str, ...] = ()  # the carrying archive's formats
+    max_bytes: int | None = None  # the carrying archive's cap
+
+
+@dataclass(frozen=True)
 class Profile:
-    """A validated rules profile (loaded and checked by :mod:`kcsubmit.profile`).  Sections are read-only mappings."""
+    """A validated rules profile (loaded and checked by :mod:`kcsubmit.profile`).  Sections are read-only mappings.
+
+    Format 2 (SPEC §7.1) may leave any number out: a rule reads its keys with ``.get``.
+    """
 
     name: str
     title: str
@@ -290,6 +340,45 @@ class Profile:
     severity: Mapping[str, str]
     source: str
     theme_aliases: Mapping[str, str] = field(default_factory=dict)
+    format: int = 1
+    year: int | None = None
+    verified: bool = True
+    source_info: Mapping[str, Any] = field(default_factory=dict)  # title, issuer, date, url
+    manual: tuple[ManualItem, ...] = ()
+    deliverables: tuple[Deliverable, ...] = ()
+
+    def for_deliverable(self, deliverable: Deliverable) -> Profile:
+        """This profile with the deliverable's ``rules`` merged over its kind's section, and its
+        archive ``formats``/``max_bytes`` over ``archive``: rules never need to know deliverables.
+
+        A key of the deliverable replaces the other form of the same limit (``min_width``
+        drops the profile's ``width``), so the merged section never holds both.
+        """
+        from dataclasses import replace
+
+        from .profilekeys import EXCLUSIVE, RULES_SECTION
+
+        sections: dict[str, dict[str, Any]] = {"video": dict(self.video), "case": dict(self.case),
+                                               "archive": dict(self.archive)}
+        section = RULES_SECTION.get(deliverable.kind)
+        if section is not None and deliverable.rules:
+            table = sections[section]
+            for exact, bounds in EXCLUSIVE.items():
+                group = (exact, *bounds)
+                if any(k in deliverable.rules for k in group):
+                    for key in group:
+                        table.pop(key, None)
+            table.update(deliverable.rules)
+        if deliverable.formats:
+            sections["archive"]["formats"] = list(deliverable.formats)
+        if deliverable.max_bytes is not None:
+            sections["archive"]["max_bytes"] = deliverable.max_bytes
+        # A plain profile of that one thing: checking a file with it sorts nothing to deliverables again.
+        return replace(self, video=sections["video"], case=sections["case"], archive=sections["archive"],
+                       deliverables=())
+
+    def deliverable(self, id: str) -> Deliverable | None:
+        return next((d for d in self.deliverables if d.id == id), None)
 
     @property
     def aspect(self) -> float:

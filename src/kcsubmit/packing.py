@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine, manifest
+from . import engine, manifest, packplan
 from .errors import KcsubmitError, UsageError
 from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
 from .fixers import FixOptions
@@ -61,10 +62,11 @@ def pack(target: str | Path = ".", out_dir: str | Path | None = None, *, studio:
         out = Path(out_dir)
         refuse_overlap(out, [target])
     state = _state(Path(target), rules, studio)
-    _check_encoding(state, name_encoding)
+    if not state.profile.deliverables:
+        _check_encoding(state, name_encoding)
     if not dry_run:
         ensure_writable(out, create=False)  # before minutes of fixing, not after
-    limit = state.profile.archive["max_bytes"]
+    limit = state.profile.archive.get("max_bytes") or 0
     stage("check")
     report = engine.check([str(target)], rules=state.profile, for_pack=True, exclude=[out], studio=state.studio)
     whole = [("submission", f) for f in report.submission]
@@ -92,7 +94,16 @@ def pack(target: str | Path = ".", out_dir: str | Path | None = None, *, studio:
         blocking = tuple(p for p in problems + whole if p[1].severity is Severity.ERROR)
         if blocking or failures:
             return PackReport(str(out), limit, blocking=blocking, failures=failures, fixed=fixed, dry_run=dry_run)
-        plan = tuple(_plan(state, loose_images, Path(work)))
+        if state.profile.deliverables:
+            plan = tuple(packplan.plan(state.profile, state.submission, state.studio,
+                                       lambda path: _file(state, path), exclude=[out]))
+            _check_plan_encoding(plan, name_encoding)
+            over = packplan.total_findings(plan, state.profile)
+            if any(f.severity is Severity.ERROR for f in over):
+                return PackReport(str(out), limit, blocking=tuple(("pack", f) for f in over), plan=plan,
+                                  fixed=fixed, dry_run=dry_run)
+        else:
+            plan = tuple(_plan(state, loose_images, Path(work)))
         if dry_run:
             return PackReport(str(out), limit, plan=plan, dry_run=True)
         stage("pack")
@@ -132,6 +143,17 @@ def _check_encoding(state: _State, encoding: str) -> None:
         if char is not None:
             raise UsageError(f"--name-encoding {encoding} cannot write {char!r} of the name {name}",
                              key="name_encoding", encoding=encoding, char=char, name=name)
+
+
+def _check_plan_encoding(plan: tuple[Planned, ...], encoding: str) -> None:
+    if encoding == "utf-8":
+        return
+    for planned in plan:
+        for name in (planned.name, *planned.entry_names):
+            char = not_in_encoding(name, encoding)
+            if char is not None:
+                raise UsageError(f"--name-encoding {encoding} cannot write {char!r} of the name {name}",
+                                 key="name_encoding", encoding=encoding, char=char, name=name)
 
 
 def _file(state: _State, path: Path) -> Path:
@@ -194,19 +216,28 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
     try:
         out.mkdir(parents=True, exist_ok=True)
         for planned in plan:
-            problem = name_problem(planned.name[:-4])
+            stem, ext = os.path.splitext(planned.name)
+            problem = name_problem(stem)
             if problem is not None or os.path.basename(planned.name) != planned.name:
                 raise KcsubmitError(f"unsafe archive name {planned.name!r}", key="unsafe_name", name=planned.name)
-            handle, part = create_beside(out / planned.name, suffix=".kcsubmit-part.zip")
+            handle, part = create_beside(out / planned.name, suffix=f".kcsubmit-part{ext}")
             parts.append(part)
             with handle:
-                write_zip(handle, planned.entries, encoding)
+                if planned.bare:
+                    with open(planned.entries[0][1], "rb") as source:
+                        shutil.copyfileobj(source, handle, 1 << 20)
+                else:
+                    write_zip(handle, planned.entries, encoding)
         on_recheck()
         # Re-opened and checked: A008 reads every entry through, so every CRC is tested once.
-        report = engine.check([str(p) for p in parts], rules=profile)
         shown = {str(part): str(out / planned.name) for planned, part in zip(plan, parts)}
+        if profile.deliverables:  # each with its deliverable's limits
+            files = [r for planned, part in zip(plan, parts)
+                     for r in engine.check([str(part)], rules=packplan.verify_profile(planned, profile)).files]
+        else:
+            files = list(engine.check([str(p) for p in parts], rules=profile).files)
         blocking = tuple((_final_name(r.path, shown), f)
-                         for r in report.files for f in r.findings if f.severity is Severity.ERROR)
+                         for r in files for f in r.findings if f.severity is Severity.ERROR)
         if blocking:
             _remove(parts)
             return (), blocking
@@ -216,7 +247,7 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
             digest = _sha256(part)
             part.replace(final)
             packed.append(Packed(str(final), planned.theme, final.stat().st_size, digest,
-                                 tuple(name for name, _ in planned.entries)))
+                                 tuple(name for name, _ in planned.entries), planned.deliverable))
         mark(out)  # once published: later folder walks leave this folder out
         return tuple(packed), ()
     except BaseException as exc:

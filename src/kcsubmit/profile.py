@@ -1,90 +1,29 @@
 """Rules profiles: every number of the notice, in a TOML file.
 
 The built-in ``2023`` profile ships as ``profiles/2023.toml``; ``--rules FILE``
-loads another.  Every key is required and an unknown key is an error, so a
-typo in next year's profile cannot silently fall back to this year's value.
+loads another.  In format 1 (a file without ``format = 2``) every key is required
+and an unknown key is an error, so a typo in next year's profile cannot silently
+fall back to this year's value.  Format 2 (SPEC §7.1) is read by :mod:`kcsubmit.profile2`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from . import tomlcheck
 from .errors import UsageError
-from .models import Profile
-from .rules import RULES  # the rules read models.Profile: no cycle
-
-SEVERITY_LEVELS = ("error", "warning", "info", "off")
+from .models import Profile, ProfileInfo
+from .profile2 import SEVERITY_LEVELS, check_aliases, check_severity, check_table, parse2  # noqa: F401 - re-exported
+from .profilekeys import FORMAT1, SOURCE
 
 
 class ProfileError(UsageError):
     """A rules profile that cannot be used (exit code 2)."""
 
 
-# --- value validators: each returns an error text, or None when the value is good ---
-
-def _int(minimum: int = 0) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            return f"an integer ≥ {minimum}"
-        return None
-    return check
-
-
-def _number(v: Any) -> str | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-        return "a number ≥ 0"
-    return None
-
-
-def _text(v: Any) -> str | None:
-    return None if isinstance(v, str) and v.strip() else "a non-empty string"
-
-
-def _bool(v: Any) -> str | None:
-    return None if isinstance(v, bool) else "true or false"
-
-
-def _texts(v: Any) -> str | None:
-    ok = isinstance(v, list) and v and all(isinstance(x, str) and x.strip() for x in v)
-    return None if ok else "a non-empty list of strings"
-
-
-def _datetime(v: Any) -> str | None:
-    return None if isinstance(v, (dt.datetime, dt.date)) else "a TOML date-time"
-
-
-def _ratio(v: Any) -> str | None:
-    try:
-        w, h = (int(x) for x in str(v).split(":"))
-        return None if w > 0 and h > 0 else "a ratio such as \"16:9\""
-    except ValueError:
-        return "a ratio such as \"16:9\""
-
-
-SCHEMA: dict[str, dict[str, Callable[[Any], str | None]]] = {
-    "": {"name": _text, "title": _text, "deadline": _datetime, "themes": _texts},
-    "video": {
-        "container": _text, "extensions": _texts, "width": _int(1), "height": _int(1),
-        "aspect": _ratio, "aspect_tolerance": _number, "min_duration_s": _number,
-        "max_duration_s": _number, "progressive": _bool, "codecs": _texts,
-        "audio_codecs": _texts, "bit_depth": _int(1), "chroma_subsampling": _text,
-        "min_fps": _number, "max_fps": _number,
-    },
-    "case": {
-        "document_format": _text, "max_words": _int(1), "min_images": _int(0),
-        "image_format": _text, "image_extensions": _texts, "image_width": _int(1),
-        "image_height": _int(1),
-    },
-    "archive": {
-        "formats": _texts, "max_bytes": _int(1), "max_unpacked_bytes": _int(1),
-        "max_ratio": _number, "max_entries": _int(1),
-    },
-}
+SCHEMA = FORMAT1  # format 1: every key required (profilekeys holds both formats)
 
 
 def load(spec: str | Path = "2023") -> Profile:
@@ -116,7 +55,13 @@ def parse(text: str, source: str = "<string>") -> Profile:
     def fail(key: str, what: str) -> ProfileError:
         return ProfileError(f"{source}: key '{key}': {what}")
 
-    known_sections = set(SCHEMA) - {""} | {"severity", "theme_aliases"}
+    if "format" in data and data["format"] != 1:
+        if data["format"] != 2:
+            raise fail("format", f"expected 1 or 2, got {data['format']!r}")
+        return parse2(data, source, fail)
+    data.pop("format", None)
+
+    known_sections = set(SCHEMA) - {""} | {"severity", "theme_aliases", "source"}  # [source]: optional
     tomlcheck.known_keys(data, [*SCHEMA[""], *sorted(known_sections)], "", fail)
     for key, value in data.items():
         if key in known_sections and not isinstance(value, dict):
@@ -143,21 +88,30 @@ def parse(text: str, source: str = "<string>") -> Profile:
     if len(set(data["themes"])) != len(data["themes"]):
         raise fail("themes", "a theme is listed twice")
 
-    severity = data.get("severity", {})
-    for rule_id, level in severity.items():
-        if rule_id not in RULES:
-            raise fail(f"severity.{rule_id}", "unknown rule ID")
-        if level not in SEVERITY_LEVELS:
-            raise fail(f"severity.{rule_id}", f"expected one of {', '.join(SEVERITY_LEVELS)}, got {level!r}")
-
-    aliases = data.get("theme_aliases", {})
-    for alias, theme in aliases.items():
-        if theme not in data["themes"]:
-            raise fail(f"theme_aliases.{alias}", f"{theme!r} is not one of the themes")
-
+    severity = check_severity(data, fail)
+    aliases = check_aliases(data, fail)
+    notice = data.get("source", {})
+    check_table(notice, SOURCE, "source.", fail)
     return Profile(
         name=data["name"], title=data["title"], deadline=data["deadline"],
         themes=tuple(data["themes"]), video=dict(video), case=dict(data["case"]),
         archive=dict(data["archive"]), severity=dict(severity), source=source,
-        theme_aliases=dict(aliases),
+        theme_aliases=dict(aliases), verified=True, year=data["deadline"].year,
+        source_info={k: str(v) if k == "date" else v for k, v in notice.items()},
+    )
+
+
+def info(profile: Profile, now: dt.datetime | None = None) -> ProfileInfo:
+    """What a report says about the profile that judged it; ``deadline_passed`` against ``now``."""
+    deadline = profile.deadline
+    passed = False
+    if isinstance(deadline, dt.datetime):
+        moment = now or dt.datetime.now(dt.timezone.utc)
+        passed = (deadline if deadline.tzinfo else deadline.astimezone()) < moment
+    elif isinstance(deadline, dt.date):  # a date alone: the whole day counts
+        passed = deadline < (now or dt.datetime.now()).date()
+    return ProfileInfo(
+        profile.name, profile.title, profile.source, verified=profile.verified, notice=dict(profile.source_info),
+        year=profile.year, deadline=deadline.isoformat() if deadline is not None else None,
+        deadline_passed=passed, manual=profile.manual,
     )

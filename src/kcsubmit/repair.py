@@ -95,15 +95,24 @@ def run(report: Report, profile: Profile, given: list[str], out: Path, options: 
     steps = {s.source: s for s in the_plan.files}
     done: list[Fixed] = []
     used: set[Path] = set()
+    judged: dict[str, Profile] = {}  # output → the profile of its deliverable (profile format 2)
     for index, result in enumerate(tops):
         if on_file is not None:
             on_file(result.path, index, len(tops))
-        done.append(_fix_one(result, _inside(report, result), profile, out, roots, options, used,
+        own = _own_profile(result, profile)
+        done.append(_fix_one(result, _inside(report, result), own, out, roots, options, used,
                              steps.get(result.path)))
         if done[-1].output:
+            judged[str(done[-1].output)] = own
             mark(out)  # with its first output: later folder walks leave this folder out
-    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile)), plan=the_plan,
-                     source=report.source, flags=_flags(options))
+    return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile, judged)),
+                     plan=the_plan, source=report.source, flags=_flags(options))
+
+
+def _own_profile(result: FileResult, profile: Profile) -> Profile:
+    """A file judged as a deliverable is fixed to that deliverable's limits (``for_deliverable``)."""
+    deliverable = profile.deliverable(result.deliverable) if result.deliverable else None
+    return profile.for_deliverable(deliverable) if deliverable is not None else profile
 
 
 def _flags(options: FixOptions) -> tuple[str, ...]:
@@ -160,12 +169,16 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
     return Fixed(str(src), result.kind, outcome.action, str(final), outcome.details, before, cached=hit is not None)
 
 
-def _recheck(done: list[Fixed], profile: Profile) -> list[Fixed]:
-    """Check every output once more; its findings are the 'after' column."""
+def _recheck(done: list[Fixed], profile: Profile, judged: dict[str, Profile] | None = None) -> list[Fixed]:
+    """Check every output once more (each by its deliverable's profile); its findings are the 'after' column."""
     outputs = [f.output for f in done if f.output]
     if not outputs:
         return done
-    report = engine.check(outputs, rules=profile)
+    if profile.deliverables and judged:
+        files = [r for o in outputs for r in engine.check([o], rules=judged.get(o, profile)).files]
+        report = Report(rules=profile.name, files=tuple(files))
+    else:
+        report = engine.check(outputs, rules=profile)
     after = {r.path: r for r in report.files if "!" not in r.path}
     return [replace(f, after=tuple(after[f.output].findings) + tuple(_inside(report, after[f.output])))
             if f.output in after else f for f in done]

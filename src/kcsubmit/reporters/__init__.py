@@ -125,6 +125,20 @@ def outer_files(report: Report) -> dict[str, str]:
     return outer
 
 
+def profile_lines(report: Report, lang: str) -> list[str]:
+    """Which profile judged the report: its name and title, "not verified", a deadline passed."""
+    p = report.profile
+    if p is None:
+        return []
+    head = ui("profile_line", lang, name=p.name, title=p.title or p.name)
+    if not p.verified:
+        head += " · " + ui("profile_unverified", lang)
+    lines = [head]
+    if p.deadline_passed and p.deadline:
+        lines.append(ui("profile_deadline_passed", lang, deadline=p.deadline[:16].replace("T", " ")))
+    return lines
+
+
 def facts_line(kind: str, facts: Mapping[str, Any], lang: str) -> str:
     """A one-line portrait of a file: "1920x1080 · 1分5秒 · AVC/AAC · MPEG-4 · 5.1 MB"."""
     if kind == "submission":

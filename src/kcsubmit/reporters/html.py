@@ -30,7 +30,7 @@ from ..i18n import finding_message, finding_next, rule_text, ui
 from ..models import FileResult, Finding, Report, Severity, Thumb
 from ..names import readable
 from ..version import __version__
-from . import Options, facts_line, write_utf8
+from . import Options, facts_line, profile_lines, write_utf8
 
 STRIP_CLASS = "strip"  # one element of this class per file (the tests count them)
 
@@ -64,6 +64,7 @@ class Page:
         if self.report.skipped:
             names = [s.path for s in self.report.skipped]
             body.append(f'<p class="skipped">{escape(ui("skipped", self.lang, count=len(names), names=names))}</p>')
+        body.append(self.manual())
         body.append('</main>')
         body.append(f'<footer>{escape(self.label("footer", version=__version__))}</footer>')
         return TEMPLATE.format(lang=HTML_LANG[self.lang], title=escape(self.label("title")), css=CSS,
@@ -73,8 +74,19 @@ class Page:
         meta = [(self.label("checked"), self.target), (self.label("rules"), self.report.rules),
                 (self.label("generated"), datetime.now().strftime("%Y-%m-%d %H:%M"))]
         items = "".join(f"<span><b>{escape(k)}</b> {escape(v)}</span>" for k, v in meta)
+        judged = "".join(f'<p class="profile">{escape(line)}</p>' for line in profile_lines(self.report, self.lang))
         return (f'<header class="top"><div class="brand">kcsubmit</div>'
-                f'<h1>{escape(self.label("title"))}</h1><p class="meta">{items}</p></header>')
+                f'<h1>{escape(self.label("title"))}</h1><p class="meta">{items}</p>{judged}</header>')
+
+    def manual(self) -> str:
+        """The profile's checks only a person can make: a checklist, never pass/fail."""
+        items = self.report.profile.manual if self.report.profile is not None else ()
+        if not items:
+            return ""
+        rows = "".join(f'<li><label><input type="checkbox"> <b>{escape(m.id)}</b> {escape(m.text(self.lang))}'
+                       f'</label></li>' for m in items)
+        return (f'<section class="manual"><h2>{escape(ui("manual_title", self.lang))}</h2>'
+                f'<ul class="checklist">{rows}</ul></section>')
 
     def summary(self) -> str:
         r = self.report
@@ -277,6 +289,8 @@ header.top .brand { font-size: 13px; letter-spacing: .12em; color: var(--muted);
 header.top h1 { font-size: 28px; margin: 2px 0 6px; }
 header.top .meta { margin: 0; color: var(--muted); font-size: 14px; display: flex; flex-wrap: wrap; gap: 6px 22px; }
 header.top .meta b { color: var(--ink); font-weight: 600; margin-right: 4px; }
+.profile { margin: 4px 0 0; color: var(--muted); }
+.manual { margin: 18px 0; } .checklist { list-style: none; padding-left: 0; } .checklist li { margin: 6px 0; }
 .summary { border-radius: 10px; padding: 18px 22px; margin-bottom: 18px; border: 1px solid; }
 .summary.ok { background: var(--green-bg); border-color: #a9dbb8; }
 .summary.fail { background: var(--red-bg); border-color: #f3b4ae; }

@@ -35,8 +35,7 @@ def to_dict(report: Report, lang: str = "zh", target: str = ".") -> dict[str, An
         "schema": SCHEMA_ID,
         "tool": TOOL,
         "rules": report.rules,
-        "profile": ({"name": report.profile.name, "title": report.profile.title, "source": report.profile.source}
-                    if report.profile is not None else None),
+        "profile": profile_dict(report),
         "manifest": report.manifest,
         "ok": report.ok,
         "summary": {
@@ -54,12 +53,30 @@ def to_dict(report: Report, lang: str = "zh", target: str = ".") -> dict[str, An
                 "facts": dict(r.facts),
                 "findings": [finding_dict(f, lang, target) for f in r.findings],
                 "rules_checked": list(r.rules_checked),
+                **_deliverable(r.deliverable),
             }
             for r in report.files
         ],
         "submission": {"findings": [finding_dict(f, lang, target) for f in report.submission]},
         "skipped": [{"path": s.path, "reason": s.reason, "ignored": s.ignored} for s in report.skipped],
+        # Checks only a person can make (the profile's [[manual]]): a checklist, never pass/fail.
+        "manual": [{"id": m.id, "text": m.text(lang)} for m in (report.profile.manual if report.profile else ())],
     }
+
+
+def _deliverable(deliverable: str | None) -> dict[str, str]:
+    """``{"deliverable": id}`` under a profile with deliverables; nothing otherwise (the keys of a
+    theme/case report stay as they were)."""
+    return {"deliverable": deliverable} if deliverable else {}
+
+
+def profile_dict(report: Report) -> dict[str, Any] | None:
+    """The profile that judged the report: ``source`` is its file, ``notice`` the call it was written from."""
+    p = report.profile
+    if p is None:
+        return None
+    return {"name": p.name, "title": p.title, "source": p.source, "verified": p.verified, "notice": dict(p.notice),
+            "year": p.year, "deadline": p.deadline, "deadline_passed": p.deadline_passed}
 
 
 def fix_dict(report: FixReport, lang: str = "zh") -> dict[str, Any]:
@@ -111,9 +128,10 @@ def pack_dict(report: PackReport, lang: str = "zh") -> dict[str, Any]:
         "out_dir": report.out_dir,
         "limit_bytes": report.limit,
         "archives": [{"path": a.path, "theme": a.theme, "size_bytes": a.size, "sha256": a.sha256,
-                      "entries": list(a.entries)} for a in report.archives],
+                      "entries": list(a.entries), **_deliverable(a.deliverable)} for a in report.archives],
         "plan": [{"name": p.name, "theme": p.theme, "size_bytes": p.size,
-                  "entries": [{"name": name, "source": str(source)} for name, source in p.entries]}
+                  "entries": [{"name": name, "source": str(source)} for name, source in p.entries],
+                  **_deliverable(p.deliverable)}
                  for p in report.plan],
         "blocking": [{"path": path, **finding_dict(f, lang)} for path, f in report.blocking],
         "failures": [{"path": path, "reason": reason} for path, reason in report.failures],

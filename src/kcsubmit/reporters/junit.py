@@ -14,6 +14,10 @@ failure with ``message`` and ``type``)::
           <system-out>…</system-out>                      its warnings and infos (they do not fail)
       <testsuite name="submission">   the submission's findings, one testcase per rule found
       <testsuite name="PATH">         a file no rule applies to: one testcase, <skipped>
+      <testsuite name="manual">       the profile's [[manual]] checks: one skipped testcase each
+
+Every suite's properties name the ``profile`` that judged it; the manual suite's add its title,
+file, whether it was verified against the notice and whether its deadline has passed.
 
 ``failure`` messages are the finding's words in the chosen language; element
 text repeats them with the file, ``actual``, ``expected`` and ``location``, since
@@ -22,7 +26,7 @@ Everything else (names, classnames, types, labels) is language-neutral.
 
 Counts: ``tests`` is the number of testcases, ``failures`` the number of
 ``<failure>`` elements (as junitparser counts them), so the root's ``failures``
-equals ``summary.errors`` of the JSON report; ``skipped`` counts files no rule
+equals ``summary.errors`` of the JSON report; ``skipped`` counts the manual checks and the files no rule
 applies to.  Exit codes do not depend on the format: under ``--strict`` a
 warning fails the run although it is no ``<failure>`` here.
 """
@@ -42,6 +46,7 @@ from . import Options, outer_files, plain, write_utf8
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 SUBMISSION = "submission"
+MANUAL = "manual"
 
 # Characters XML 1.0 cannot carry at all, escaped or not (C0 controls but tab, LF
 # and CR; lone surrogates from undecodable file names; U+FFFE/U+FFFF).
@@ -65,8 +70,33 @@ def to_element(report: Report, lang: str, target: str = ".") -> ET.Element:
         root.append(submission_suite(report.submission, lang, target))
     for skipped in report.skipped:
         root.append(skipped_suite(skipped, lang))
+    if report.profile is not None and report.profile.manual:
+        root.append(manual_suite(report, lang))
+    profile = report.profile.name if report.profile is not None else report.rules
+    for suite in root.findall("testsuite"):  # which profile judged each file
+        properties = suite.find("properties")
+        if properties is None:
+            properties = ET.Element("properties")
+            suite.insert(0, properties)
+        ET.SubElement(properties, "property", name="profile", value=_safe(profile))
     _totals(root, root.findall("testsuite"))
     return root
+
+
+def manual_suite(report: Report, lang: str) -> ET.Element:
+    """The profile's checks only a person can make: one skipped testcase each (never pass/fail)."""
+    assert report.profile is not None
+    suite = ET.Element("testsuite", name=MANUAL)
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("profile_title", report.profile.title), ("profile_source", report.profile.source),
+                        ("profile_verified", "true" if report.profile.verified else "false"),
+                        ("profile_deadline_passed", "true" if report.profile.deadline_passed else "false")):
+        ET.SubElement(properties, "property", name=name, value=_safe(value))
+    for item in report.profile.manual:
+        case = ET.SubElement(suite, "testcase", classname="kcsubmit.manual", name=f"{item.id} {item.text('en')}")
+        ET.SubElement(case, "skipped", message=_safe(f"{ui('manual_title', lang)} {item.text(lang)}"))
+    _totals(suite, [suite])
+    return suite
 
 
 def file_suite(result: FileResult, lang: str, outer: str, target: str = ".") -> ET.Element:

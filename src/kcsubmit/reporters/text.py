@@ -16,7 +16,7 @@ from ..progress import duration_words, estimate_line
 from ..rules import RULES
 from ..rules.base import required_flag
 from ..words import detail, place
-from . import Options, facts_line
+from . import Options, facts_line, profile_lines
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -45,6 +45,9 @@ def render(report: Report, out: TextIO, options: Options) -> None:
     passing = [r for r in report.files if not r.findings]
 
     if not options.quiet:
+        for i, line in enumerate(profile_lines(report, lang)):
+            console.print(Text(("" if i == 0 else "i ") + line, style="dim" if i == 0 else "cyan"), soft_wrap=True)
+        console.print()
         if report.submission:  # at the top: what concerns the whole (themes, studio) comes first
             whole = FileResult(path=ui("kind_submission", lang), kind="submission", facts={},
                                findings=report.submission)
@@ -69,6 +72,7 @@ def render(report: Report, out: TextIO, options: Options) -> None:
         if ignored:
             console.print(Text(ui("ignored_documents", lang, count=len(ignored), names=ignored), style="cyan"),
                           soft_wrap=True)
+        manual_list(report, lang, console)
     if not report.files and not report.submission:
         console.print(ui("no_files", lang))
         return
@@ -83,6 +87,17 @@ def render(report: Report, out: TextIO, options: Options) -> None:
         console.print(Text(ui("summary_next_explain", lang), style="dim"))
 
 
+def manual_list(report: Report, lang: str, console: Console) -> None:
+    """The profile's checks only a person can make, as a checklist (never pass/fail)."""
+    items = report.profile.manual if report.profile is not None else ()
+    if not items:
+        return
+    console.print(Text(ui("manual_title", lang), style="bold"))
+    for item in items:
+        console.print(Text(f"☐ {item.id} {item.text(lang)}"), soft_wrap=True)
+    console.print()
+
+
 def summary_line(report: Report, lang: str) -> Text:
     values = dict(files=len(report.files), errors=report.errors, warnings=report.warnings,
                   infos=report.infos, fixable=report.fixable)
@@ -95,6 +110,8 @@ def file_table(result: FileResult, lang: str, verbose: bool = False, target: str
     title = Text(place(result.path, lang), style="bold")
     if result.theme:
         title.append(f"  [{ui('theme', lang)}: {result.theme}]", style="magenta")
+    if result.deliverable:
+        title.append(f"  [{ui('deliverable_label', lang)}: {result.deliverable}]", style="magenta")
     caption = facts_line(result.kind, result.facts, lang)
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
                   show_lines=True, expand=False)
@@ -201,20 +218,22 @@ def render_pack(report: PackReport, out: TextIO, options: Options) -> None:
                           + Text(f"{finding_message(finding, lang)}\n   → {step}"), soft_wrap=True)
         return
     limit = report.limit
-    rows: list[tuple[str, str | None, int, tuple[str, ...], str]] = (
-        [(a.path, a.theme, a.size, a.entries, a.sha256) for a in report.archives]
-        or [(p.name, p.theme, p.size, p.entry_names, "—") for p in report.plan])
+    rows: list[tuple[str, str | None, int, tuple[str, ...], str, str | None]] = (
+        [(a.path, a.theme, a.size, a.entries, a.sha256, a.deliverable) for a in report.archives]
+        or [(p.name, p.theme, p.size, p.entry_names, "—", p.deliverable) for p in report.plan])
     title = ui("pack_plan" if report.dry_run else "pack_title", lang, folder=report.out_dir)
     table = Table(title=title, title_justify="left", show_lines=True)
     for key in ("pack_col_archive", "pack_col_theme", "pack_col_size", "pack_col_sha256", "pack_col_verdict",
                 "pack_col_upload"):
         table.add_column(ui(key, lang), overflow="fold")
-    for name, row_theme, size, entries, sha256 in rows:
-        theme = row_theme or ui("upload_case", lang)
+    for name, row_theme, size, entries, sha256, deliverable in rows:
+        theme = row_theme or deliverable or ui("upload_case", lang)
         upload = ui("pack_upload_theme", lang, theme=row_theme) if row_theme else ui("pack_upload_case", lang)
+        if deliverable:  # a format-2 profile: the call's own platform, which kcsubmit does not know
+            upload = f"{ui('deliverable_label', lang)}: {deliverable}"
         verdict = Text("—" if report.dry_run else ui("pack_ok", lang), style="green")
         table.add_row(Text(name) + Text("\n" + "\n".join(entries), style="dim"), theme,
-                      f"{size / 1e6:.1f} MB\n{size / limit:.1%}", sha256[:16], verdict, upload)
+                      f"{size / 1e6:.1f} MB" + (f"\n{size / limit:.1%}" if limit else ""), sha256[:16], verdict, upload)
     console.print(table)
     if not report.dry_run:
         console.print(Text(ui("pack_done", lang, count=len(report.archives), folder=report.out_dir),

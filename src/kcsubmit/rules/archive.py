@@ -1,4 +1,4 @@
-"""A001–A013: an archive given to `check` (and every archive `pack` writes).
+"""A001–A014: an archive given to `check` (and every archive `pack` writes; A014 all of them together).
 
 Each check reads the facts of :func:`kcsubmit.probes.archive.probe` and the
 ``[archive]`` numbers of the profile.  A7z or tar archive is A001 but its
@@ -150,3 +150,14 @@ def unverified(facts: Facts, profile: Profile) -> Iterator[Violation]:
                   "install": Phrase(f"rar_install_{facts.get('host') or 'linux'}")}
         yield Violation(actual=names[:20], expected="verified", location=names[0], values=values,
                         variant="no_tool" if tool is None else None)
+
+
+@rule("A014", "archives-total-too-big", "archive", "error", None)
+def total_too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    """``archive.total_max_bytes``: every archive ``pack`` writes, together (``pack_total_bytes``,
+    set by pack over its plan; a single archive checked alone has no such fact)."""
+    total, limit = facts.get("pack_total_bytes"), profile.archive.get("total_max_bytes")
+    if total is None or limit is None or total <= limit:
+        return
+    yield Violation(actual=total, expected=f"<= {limit}",
+                    values={"size": Bytes(total), "limit": Bytes(limit), "count": facts.get("pack_archives", 0)})

@@ -46,6 +46,8 @@ def suggest_theme(name: str, profile: Profile) -> str | None:
 
 @rule("S001", "submission-no-theme-video", "submission", "error", None)
 def no_video(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    if profile.deliverables:  # a format-2 profile's deliverables replace the themes (S007 counts them)
+        return
     if not facts.get("themes"):
         yield Violation(actual=0, expected=">= 1", values={"themes": list(profile.themes)})
 

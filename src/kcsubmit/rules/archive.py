@@ -27,8 +27,8 @@ def not_zip_or_rar(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format") or "unknown"
     if facts.get("size_bytes") == 0:
         return  # nothing at all: A012
-    accepted = profile.archive["formats"]
-    if fmt not in accepted:
+    accepted = profile.archive.get("formats")
+    if accepted and fmt not in accepted:
         yield Violation(actual=fmt, expected=list(accepted), values={"format": fmt},
                         fixable=fmt != "unknown")
         return
@@ -40,8 +40,8 @@ def not_zip_or_rar(facts: Facts, profile: Profile) -> Iterator[Violation]:
 
 @rule("A002", "archive-too-big", "archive", "error", "archive.repack")
 def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    size, limit = facts.get("size_bytes") or 0, profile.archive["max_bytes"]
-    if size >= limit:
+    size, limit = facts.get("size_bytes") or 0, profile.archive.get("max_bytes")
+    if limit is not None and size >= limit:
         yield Violation(actual=size, expected=f"< {limit}", fixable=bool(facts.get("videos")),
                         values={"size": Bytes(size), "limit": Bytes(limit), "over": Bytes(size - limit + 1)})
 

@@ -48,7 +48,7 @@ def range_text(lo: Any, hi: Any, unit: str = "") -> str:
 
 
 def size_text(width: tuple[Any, Any], height: tuple[Any, Any]) -> str:
-    """The size a profile allows, e.g. ``1920x1080``, ``>= 1920x1080``, ``>= 1920 wide``."""
+    """The size a profile allows, e.g. ``1920x1080``, ``>= 1920x1080``, ``(<= 640)x*`` (``*``: any)."""
     (wlo, whi), (hlo, hhi) = width, height
     if (wlo, whi) == (whi, wlo) and (hlo, hhi) == (hhi, hlo) and None not in (wlo, hlo):
         return f"{wlo}x{hlo}"
@@ -56,12 +56,12 @@ def size_text(width: tuple[Any, Any], height: tuple[Any, Any]) -> str:
         return f">= {wlo}x{hlo}"
     if wlo is None and hlo is None and None not in (whi, hhi):
         return f"<= {whi}x{hhi}"
-    parts = []
-    if checked(wlo, whi):
-        parts.append(f"width {range_text(wlo, whi)}")
-    if checked(hlo, hhi):
-        parts.append(f"height {range_text(hlo, hhi)}")
-    return ", ".join(parts)
+    def side(lo: Any, hi: Any) -> str:  # no words: the same text in every language
+        if not checked(lo, hi):
+            return "*"
+        return f"{lo}" if lo == hi else f"({range_text(lo, hi)})"
+
+    return f"{side(wlo, whi)}x{side(hlo, hhi)}"
 
 
 def exact_size(section: Mapping[str, Any], prefix: str = "") -> tuple[int, int] | None:

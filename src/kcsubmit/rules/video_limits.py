@@ -78,17 +78,17 @@ def audio_settings(facts: Facts, profile: Profile) -> Iterator[Violation]:
     problems = []
     rate, want_rate = facts.get("audio_sample_rate"), wanted.get("sample_rate")
     if rate and want_rate and rate != want_rate:
-        problems.append(("sample_rate", f"{rate} Hz", f"{want_rate} Hz"))
+        problems.append((f"{rate} Hz", f"{want_rate} Hz"))
     channels, want_channels = facts.get("audio_channels"), wanted.get("channels")
     if channels and want_channels and channels != want_channels:
-        problems.append(("channels", str(channels), str(want_channels)))
+        problems.append((f"{channels} ch", f"{want_channels} ch"))
     low, high = wanted.get("min_bitrate_kbps"), wanted.get("max_bitrate_kbps")
     audio_rate = facts.get("audio_bitrate_kbps")
     if audio_rate is not None and checked(low, high) and not inside(audio_rate, low, high):
-        problems.append(("bitrate", kbps(audio_rate), range_text(low, high, " kb/s")))
-    if problems:
-        actual = ", ".join(f"{what} {value}" for what, value, _ in problems)
-        expected = ", ".join(f"{what} {value}" for what, _, value in problems)
+        problems.append((kbps(audio_rate), range_text(low, high, " kb/s")))
+    if problems:  # units, no words: the same text in every language
+        actual = ", ".join(value for value, _ in problems)
+        expected = ", ".join(value for _, value in problems)
         yield Violation(actual=actual, expected=expected, values={"actual": actual, "expected": expected})
 
 

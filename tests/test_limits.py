@@ -280,3 +280,20 @@ def test_explain_new_rules(rule_id):
     for lang in ("zh", "en"):
         result = CliRunner().invoke(app, ["explain", rule_id, "--lang", lang])
         assert result.exit_code == 0 and rule_id in result.output and RULES[rule_id].name in result.output
+
+
+def test_fix_aims_at_the_deliverables_limits(tmp_path):
+    """A file judged as a ``[[deliverable]]`` is fixed to that deliverable's limits (the built-in
+    poster call: portrait 1080x1920 RGB ≤ 5 MB). Runs once the format-2 loader is merged."""
+    from kcsubmit.profile import builtin_names
+
+    if "poster-photo" not in builtin_names():
+        pytest.skip("needs the format-2 built-in profiles (branch profiles)")
+    folder = tmp_path / "poster"
+    folder.mkdir()
+    (folder / "海报.jpg").write_bytes(docgen.jpeg((1920, 1080), mode="CMYK"))
+    report = fix([folder], tmp_path / "out", rules="poster-photo", options=FixOptions(fit="blur"))
+    (done,) = report.files
+    facts = image_probe.probe(done.output)
+    assert (facts["display_width"], facts["display_height"], facts["mode"]) == (1080, 1920, "RGB")
+    assert done.after == ()

@@ -169,7 +169,8 @@ def colour_mode(facts: Facts, profile: Profile) -> Iterator[Violation]:
             yield Violation(actual=mode, expected="/".join(COLOUR_MODES), values={"mode": mode})
         else:
             yield Violation(actual=mode, expected="/".join(allowed), variant="profile",
-                            values={"mode": mode, "expected": "/".join(allowed)})
+                            values={"mode": mode, "expected": "/".join(allowed)},
+                            fixable=None if {"RGB", "L"} & set(allowed) else False)  # fix writes RGB/L
 
 
 @rule("I006", "image-too-small", "image", "info", None)

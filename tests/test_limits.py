@@ -54,6 +54,8 @@ VIDEO_CASES = [
     ("portrait-ok", {"width": 180, "height": 320}, {"orientation": "portrait"}, set()),
     ("portrait-landscape", {}, {"orientation": "portrait"}, {"V015:portrait"}),
     ("any", {"width": 180, "height": 320}, {"orientation": "any"}, set()),
+    ("portrait-16-9", {"width": 180, "height": 320}, {"orientation": "portrait", "aspect": "16:9"}, set()),
+    ("portrait-16-9-landscape", {}, {"orientation": "portrait", "aspect": "16:9"}, {"V004", "V015:portrait"}),
     ("min-size-ok", {}, {"min_width": 320, "min_height": 180}, set()),
     ("min-size-small", {"width": 256, "height": 144}, {"min_width": 320, "min_height": 180}, {"V003:range"}),
     ("max-size-big", {}, {"max_width": 256, "max_height": 144}, {"V003:range"}),

@@ -128,16 +128,16 @@ def fix_picture(data: bytes, profile: Profile, fit: str = "pad") -> bytes:
         icc = None  # a CMYK or grey profile does not describe the RGB pixels written
     fitted = flat if flat.size == size else FITTERS[fit](flat, size)
     options = dict(JPEG_OPTIONS, icc_profile=icc) if icc else JPEG_OPTIONS
-    return _encode(fitted, options, profile.case.get("image_max_bytes"))
+    return _encode(fitted, options, profile.case.get("image_max_bytes"), shrink=not exact)
 
 
 def _exact(profile: Profile) -> bool:
     return profile.case.get("image_width") is not None and profile.case.get("image_height") is not None
 
 
-def _encode(image: Image.Image, options: dict[str, Any], maximum: int | None) -> bytes:
+def _encode(image: Image.Image, options: dict[str, Any], maximum: int | None, shrink: bool = True) -> bytes:
     """A JPEG of ``image`` (no exif= given: none is written); over ``maximum`` bytes, encoded again
-    at lower qualities, then at smaller sizes, until it fits."""
+    at lower qualities, then (``shrink``: no exact size asked for) at smaller sizes, until it fits."""
     def jpeg(picture: Image.Image, **changes: Any) -> bytes:
         out = io.BytesIO()
         picture.save(out, format="JPEG", **dict(options, **changes))
@@ -151,7 +151,7 @@ def _encode(image: Image.Image, options: dict[str, Any], maximum: int | None) ->
         if len(data) <= maximum:
             return data
     smaller = image
-    while len(data) > maximum and min(smaller.size) > 16:
+    while shrink and len(data) > maximum and min(smaller.size) > 16:
         smaller = smaller.resize((max(1, round(smaller.width * SHRINK)), max(1, round(smaller.height * SHRINK))),
                                  LANCZOS)
         data = jpeg(smaller, quality=SMALLER_QUALITIES[-1])

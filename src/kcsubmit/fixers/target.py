@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..rules.limits import bounds, exact_size, inside, orientation_of, wanted_orientation
+from ..rules.limits import aspect_of, bounds, exact_size, inside, orientation_of, wanted_orientation
 from ..zipwrite import ZIP_OVERHEAD
 
 if TYPE_CHECKING:
@@ -88,11 +88,9 @@ def _shape(video: Mapping[str, Any], wide: tuple[Any, Any], high: tuple[Any, Any
         orientation = orientation_of(wide[0], high[0])
     if orientation is None and shown_w and shown_h:
         orientation = orientation_of(shown_w, shown_h)
-    aspect = video.get("aspect")
-    if aspect:
-        a, b = (int(x) for x in str(aspect).split(":"))
-        shape = (max(a, b), min(a, b)) if orientation != "portrait" else (min(a, b), max(a, b))
-        return shape if orientation else (a, b)
+    aspect = aspect_of(video)
+    if aspect is not None:
+        return aspect
     return SHAPE.get(orientation or "landscape", SHAPE["landscape"])
 
 

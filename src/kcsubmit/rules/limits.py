@@ -81,6 +81,19 @@ def wanted_orientation(section: Mapping[str, Any], key: str = "orientation") -> 
     return value if value in ORIENTATIONS else None
 
 
+def aspect_of(section: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The ``aspect`` asked for as (w, h), turned to an explicit ``orientation``: a portrait
+    profile that writes "16:9" means 9:16. None when the profile gives no aspect."""
+    aspect = section.get("aspect")
+    if not aspect:
+        return None
+    w, h = (int(x) for x in str(aspect).split(":"))
+    wanted = wanted_orientation(section)
+    if wanted == "portrait" and w > h or wanted == "landscape" and h > w:
+        return h, w
+    return w, h
+
+
 def allowed_rates(section: Mapping[str, Any]) -> Sequence[float] | None:
     """The nominal frame rates of ``fps = [25, 50]``, or None when the profile gives no list."""
     rates = section.get("fps")

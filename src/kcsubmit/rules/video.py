@@ -14,7 +14,7 @@ from ..facts import VideoFacts
 from ..units import Bytes, Seconds
 from ..zipwrite import ZIP_OVERHEAD
 from .base import Violation, rule
-from .limits import bounds, checked, exact_size, inside, size_text
+from .limits import aspect_of, bounds, checked, exact_size, inside, size_text
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -141,13 +141,14 @@ def _either(pair: tuple[int | None, int | None]) -> int | str:
 @rule("V004", "video-not-16-9", "video", "error", "video.transcode", fix_option="--fit")
 def aspect(facts: Facts, profile: Profile) -> Iterator[Violation]:
     dw, dh = facts.get("display_width"), facts.get("display_height")
-    if not dw or not dh or not profile.video.get("aspect"):
+    wanted = aspect_of(profile.video)  # "16:9" in a portrait profile means 9:16
+    if not dw or not dh or wanted is None:
         return
-    target = profile.aspect
+    target = wanted[0] / wanted[1]
     if abs((dw / dh) / target - 1.0) > profile.video.get("aspect_tolerance", ASPECT_TOLERANCE):
-        shape = ratio_text(dw, dh)
-        yield Violation(actual=shape, expected=profile.video["aspect"],
-                        values={"ratio": shape, "expected": profile.video["aspect"],
+        shape, expected = ratio_text(dw, dh), f"{wanted[0]}:{wanted[1]}"
+        yield Violation(actual=shape, expected=expected,
+                        values={"ratio": shape, "expected": expected,
                                 "display_width": dw, "display_height": dh})
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import engine
 from .errors import KcsubmitError, UsageError
-from .fixers import FIXERS, FixOptions, Outcome, judged_by
+from .fixers import FIXERS, FixOptions, Outcome
 from .fixers import fixer as fixer_of
 from .models import FileResult, Finding, Fixed, FixReport, Report
 from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
@@ -86,7 +86,7 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
                     shutil.copyfileobj(data, handle, 1 << 20)
                 outcome = Outcome("copied")
         if fixer is not None:
-            outcome = fixer_of(result.kind).fix(src, result, judged_by(profile, result), part, options)
+            outcome = fixer_of(result.kind).fix(src, result, profile, part, options)
         os.replace(part, final)
     except KcsubmitError as exc:
         discard(part)

@@ -69,9 +69,6 @@ def attach(report: Report, profile: Profile, fit: str = "pad") -> Report:
 
 def strip(result: FileResult, profile: Profile, fit: str = "pad") -> list[Thumb]:
     """The thumbnails of one file of the report (never raises)."""
-    from .fixers import judged_by
-
-    profile = judged_by(profile, result)  # the fix preview aims where fix will
     try:
         if result.kind == "video":
             steps = fix_steps(f.rule for f in result.findings if f.fixable)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
-from typing import Any
 
 FITS = ("pad", "crop", "blur", "stretch")
 #: kind → (fixer module, suffix of the repaired file); imported only when a file of that kind needs it.
@@ -40,17 +39,3 @@ class Outcome:
 def fixer(kind: str) -> ModuleType:
     """The fixer module of ``kind`` (KeyError for a kind without one)."""
     return import_module(FIXERS[kind][0])
-
-
-def judged_by(profile: Any, result: Any) -> Any:
-    """The profile ``result``'s file was judged by, so that its fix aims at the same limits: its
-    ``[[deliverable]]``'s (``Profile.for_deliverable``, profile format 2), else ``profile``.
-
-    Read with ``getattr``: ``FileResult.deliverable`` and the deliverable methods come with the
-    format-2 loader; a result without a deliverable is fixed by the whole profile.
-    """
-    found = getattr(result, "deliverable", None)
-    pick = getattr(profile, "deliverable", None)
-    deliverable = pick(found) if found and callable(pick) else None
-    merge = getattr(profile, "for_deliverable", None)
-    return merge(deliverable) if deliverable is not None and callable(merge) else profile

@@ -116,9 +116,12 @@ def frame_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
     if rotation and rotation % 360 == 180:  # still landscape: the problem is the picture upside down
         yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
                         variant="upside_down", values=values)
-    elif rotation and (exact or not fits):
+    elif rotation and exact:
         yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
-                        variant="rotated" if exact else "range", values={**values, "expected": expected})
+                        variant="rotated", values=values)
+    elif rotation and not fits:
+        yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
+                        variant="range", values={**values, "expected": expected})
     elif rotation:  # shown at an allowed size, but only by players that honour the flag
         yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
                         variant="flag", values=values)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..facts import DocumentFacts
 from ..units import Bytes, Openings
 from .base import Violation, rule
+from .limits import keys
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -23,7 +24,8 @@ CONVERTIBLE = ("Word 97-2003", "WPS", "RTF", "ODT")
 DOCX = "docx"  # what the document probe opens, when a profile names no format
 
 
-@rule("D001", "document-not-docx", "document", "error", "document.convert", gate=True)
+@rule("D001", "document-not-docx", "document", "error", "document.convert", gate=True,
+      keys=keys("case", "document_format"))
 def not_docx(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format")
     expected = profile.case.get("document_format")
@@ -56,7 +58,7 @@ def unreadable(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=reason, expected="opens", variant="corrupt", values={"reason": reason})
 
 
-@rule("D003", "document-too-many-words", "document", "error", None)
+@rule("D003", "document-too-many-words", "document", "error", None, keys=keys("case", "max_words"))
 def too_many_words(facts: Facts, profile: Profile) -> Iterator[Violation]:
     count = facts.get("word_count")
     limit = profile.case.get("max_words")
@@ -69,7 +71,7 @@ def too_many_words(facts: Facts, profile: Profile) -> Iterator[Violation]:
                     variant="body" if body != count else None)
 
 
-@rule("D004", "document-too-few-pictures", "document", "error", None)
+@rule("D004", "document-too-few-pictures", "document", "error", None, keys=keys("case", "min_images"))
 def too_few_pictures(facts: Facts, profile: Profile) -> Iterator[Violation]:
     count = facts.get("images")
     minimum = profile.case.get("min_images")
@@ -101,7 +103,7 @@ def empty(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=0, expected="> 0")
 
 
-@rule("D008", "text-too-long", "document", "error", None)
+@rule("D008", "text-too-long", "document", "error", None, keys=keys("case", "max_chars"))
 def too_many_chars(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """A caption or text limit (``max_chars``), counted as Word's 字数 like D003."""
     count, limit = facts.get("word_count"), profile.case.get("max_chars")

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from ..facts import ImageFacts
 from .base import Violation, rule
-from .limits import bounds, checked, exact_size, inside, size_text
+from .limits import IMAGE_SIZE, bounds, checked, exact_size, inside, keys, size_text
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -74,7 +74,8 @@ def _fixable(facts: Facts) -> bool | None:
     return None if facts.get("decoded") else False
 
 
-@rule("I001", "image-not-jpeg", "image", "error", "image.convert")
+@rule("I001", "image-not-jpeg", "image", "error", "image.convert",
+      keys=keys("case", "image_format", "image_formats", "image_extensions"))
 def not_jpeg(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format")
     allowed = formats(profile)
@@ -106,7 +107,8 @@ def not_jpeg(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"name": name, "suffix": suffix or "—"}, fixable=_fixable(facts))
 
 
-@rule("I002", "image-not-640x480", "image", "error", "image.convert", fix_option="--fit")
+@rule("I002", "image-not-640x480", "image", "error", "image.convert", fix_option="--fit",
+      keys=keys("case", *IMAGE_SIZE))
 def wrong_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """Exactly ``image_width`` x ``image_height``, or inside the ``image_min_``/``image_max_`` bounds."""
     size = _size(facts)
@@ -173,7 +175,7 @@ def colour_mode(facts: Facts, profile: Profile) -> Iterator[Violation]:
                             fixable=None if {"RGB", "L"} & set(allowed) else False)  # fix writes RGB/L
 
 
-@rule("I006", "image-too-small", "image", "info", None)
+@rule("I006", "image-too-small", "image", "info", None, keys=keys("case", *IMAGE_SIZE))
 def too_small(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size = _size(facts)
     (wlo, _), (hlo, _) = size_bounds(profile)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..facts import ImageFacts
 from ..units import Bytes
 from .base import Violation, rule
-from .limits import exact_size, orientation_of, wanted_orientation
+from .limits import exact_size, keys, orientation_of, wanted_orientation
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # for annotations only
 Facts = ImageFacts
 
 
-@rule("I007", "image-long-side-too-short", "image", "error", None)
+@rule("I007", "image-long-side-too-short", "image", "error", None, keys=keys("case", "image_min_long_side"))
 def long_side(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The longer side reaches ``image_min_long_side`` (enlarging would only fake the detail)."""
     minimum = profile.case.get("image_min_long_side")
@@ -34,7 +34,7 @@ def long_side(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"width": width, "height": height, "long_side": longest, "min": minimum})
 
 
-@rule("I008", "image-file-too-small", "image", "error", None)
+@rule("I008", "image-file-too-small", "image", "error", None, keys=keys("case", "image_min_bytes"))
 def too_few_bytes(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """At least ``image_min_bytes``: never fixable (a file is not padded; a better original is needed)."""
     size, minimum = facts.get("size_bytes"), profile.case.get("image_min_bytes")
@@ -43,7 +43,7 @@ def too_few_bytes(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"size": Bytes(size), "min": Bytes(minimum)})
 
 
-@rule("I009", "image-file-too-big", "image", "error", "image.convert")
+@rule("I009", "image-file-too-big", "image", "error", "image.convert", keys=keys("case", "image_max_bytes"))
 def too_many_bytes(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """At most ``image_max_bytes``; the fix encodes the picture again, smaller."""
     size, maximum = facts.get("size_bytes"), profile.case.get("image_max_bytes")
@@ -53,7 +53,8 @@ def too_many_bytes(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         fixable=None if facts.get("decoded") else False)
 
 
-@rule("I010", "image-orientation", "image", "error", "image.convert", fix_option="--fit")
+@rule("I010", "image-orientation", "image", "error", "image.convert", fix_option="--fit",
+      keys=keys("case", "image_orientation"))
 def orientation(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """Landscape or portrait as displayed, per ``image_orientation``. The fix needs an exact
     size to aim at (``image_width``/``image_height``); without one it is left to the teacher."""

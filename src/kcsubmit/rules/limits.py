@@ -12,6 +12,13 @@ from typing import Any
 
 FPS_TOLERANCE = 0.01  # a nominal rate matches an allowed one within ±0.01 fps
 ORIENTATIONS = ("landscape", "portrait")
+SIZE = ("width", "height", "min_width", "max_width", "min_height", "max_height")
+IMAGE_SIZE = tuple(f"image_{key}" for key in SIZE)
+
+
+def keys(section: str, *names: str) -> tuple[str, ...]:
+    """``Rule.keys``: ``keys("video", "fps")`` → ``("video.fps",)``."""
+    return tuple(f"{section}.{name}" for name in names)
 
 
 def _names(key: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from ..facts import VideoFacts
 from ..units import Bytes, Seconds
 from ..zipwrite import ZIP_OVERHEAD
 from .base import Violation, rule
-from .limits import aspect_of, bounds, checked, exact_size, inside, size_text
+from .limits import SIZE, aspect_of, bounds, checked, exact_size, inside, keys, size_text
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -23,6 +23,7 @@ Facts = VideoFacts  # every key its probe writes: a misspelt one is a type error
 
 ISO_CONTAINERS = ("MPEG-4", "QuickTime")
 ASPECT_TOLERANCE = 0.01  # when a profile gives an aspect without a tolerance
+AUDIO_CODEC = "AAC"
 
 
 def ratio_text(width: float, height: float) -> str:
@@ -35,7 +36,7 @@ def ratio_text(width: float, height: float) -> str:
     return f"{width / height:.2f}:1"
 
 
-@rule("V001", "video-not-mp4", "video", "error", "video.remux")
+@rule("V001", "video-not-mp4", "video", "error", "video.remux", keys=keys("video", "container", "extensions"))
 def not_mp4(facts: Facts, profile: Profile) -> Iterator[Violation]:
     container = facts.get("container")
     if not container:
@@ -93,7 +94,7 @@ def _outside(found: Mapping[str, Any]) -> Iterator[Violation]:
                         values={"bytes": Bytes(found["bytes"]), "room": Bytes(found["room"])})
 
 
-@rule("V003", "video-not-1080p-frame", "video", "error", "video.transcode")
+@rule("V003", "video-not-1080p-frame", "video", "error", "video.transcode", keys=keys("video", *SIZE))
 def frame_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """An exact size is the stored frame (square pixels, no rotation flag); bounds
     (``min_width``…) are the displayed picture's, and a rotation flag still fails."""
@@ -141,7 +142,7 @@ def _either(pair: tuple[int | None, int | None]) -> int | str:
     return low if low is not None else high if high is not None else "?"
 
 
-@rule("V004", "video-not-16-9", "video", "error", "video.transcode", fix_option="--fit")
+@rule("V004", "video-not-16-9", "video", "error", "video.transcode", fix_option="--fit", keys=keys("video", "aspect"))
 def aspect(facts: Facts, profile: Profile) -> Iterator[Violation]:
     dw, dh = facts.get("display_width"), facts.get("display_height")
     wanted = aspect_of(profile.video)  # "16:9" in a portrait profile means 9:16
@@ -155,7 +156,7 @@ def aspect(facts: Facts, profile: Profile) -> Iterator[Violation]:
                                 "display_width": dw, "display_height": dh})
 
 
-@rule("V005", "video-too-short", "video", "error", None)
+@rule("V005", "video-too-short", "video", "error", None, keys=keys("video", "min_duration_s"))
 def too_short(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
     minimum = profile.video.get("min_duration_s")
@@ -166,7 +167,8 @@ def too_short(facts: Facts, profile: Profile) -> Iterator[Violation]:
                                 "missing": Seconds(minimum - duration), **_claimed(claim)})
 
 
-@rule("V006", "video-too-long", "video", "error", "video.transcode", fix_option="--trim")
+@rule("V006", "video-too-long", "video", "error", "video.transcode", fix_option="--trim",
+      keys=keys("video", "max_duration_s"))
 def too_long(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
     maximum = profile.video.get("max_duration_s")
@@ -191,14 +193,14 @@ def _claimed(claim: float | None) -> dict[str, Any]:
     return {"header": Seconds(claim)} if claim else {}
 
 
-@rule("V007", "video-interlaced", "video", "error", "video.transcode")
+@rule("V007", "video-interlaced", "video", "error", "video.transcode", keys=keys("video", "progressive"))
 def interlaced(facts: Facts, profile: Profile) -> Iterator[Violation]:
     scan = facts.get("scan_type")
     if profile.video.get("progressive") and scan and scan != "Progressive":
         yield Violation(actual=scan, expected="Progressive", values={"scan_type": scan})
 
 
-@rule("V008", "video-codec-not-h264", "video", "warning", "video.transcode")
+@rule("V008", "video-codec-not-h264", "video", "warning", "video.transcode", keys=keys("video", "codecs"))
 def video_codec(facts: Facts, profile: Profile) -> Iterator[Violation]:
     codec = facts.get("video_codec")
     codecs = profile.video.get("codecs")
@@ -207,17 +209,18 @@ def video_codec(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"codec": codec, "expected": "/".join(codecs)})
 
 
-@rule("V009", "audio-missing-or-not-aac", "video", "warning", "video.audio")
+@rule("V009", "audio-missing-or-not-aac", "video", "warning", "video.audio",
+      keys=keys("video", "audio_codecs", "audio"))
 def audio(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    """A missing track whenever the profile asks anything of the audio; another codec when it names codecs."""
     codecs = audio_codecs(profile)
-    if not codecs:
-        return
-    expected = codecs[0] if len(codecs) == 1 else list(codecs)
+    shown = codecs or [AUDIO_CODEC]  # an [audio] table without a codec: what fix would write
+    expected = shown[0] if len(shown) == 1 else list(shown)
     codec = facts.get("audio_codec")
     if codec is None:
         yield Violation(actual=None, expected=expected, variant="missing", fixable=False,
-                        values={"expected": "/".join(codecs)})
-    elif codec not in codecs:
+                        values={"expected": "/".join(shown)})
+    elif codecs and codec not in codecs:
         yield Violation(actual=codec, expected=expected,
                         values={"codec": codec, "expected": "/".join(codecs)})
 
@@ -228,7 +231,8 @@ def faststart(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual="moov after mdat", expected="moov before mdat")
 
 
-@rule("V011", "video-not-8bit-420", "video", "warning", "video.transcode")
+@rule("V011", "video-not-8bit-420", "video", "warning", "video.transcode",
+      keys=keys("video", "bit_depth", "chroma_subsampling"))
 def pixel_format(facts: Facts, profile: Profile) -> Iterator[Violation]:
     depth, chroma = facts.get("bit_depth"), facts.get("chroma_subsampling")
     want_depth, want_chroma = profile.video.get("bit_depth"), profile.video.get("chroma_subsampling")
@@ -240,7 +244,7 @@ def pixel_format(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"pixels": actual, "expected": f"{want_depth}-bit {want_chroma}"})
 
 
-@rule("V012", "video-too-big-for-archive", "video", "error", "video.transcode")
+@rule("V012", "video-too-big-for-archive", "video", "error", "video.transcode", keys=keys("archive", "max_bytes"))
 def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size = facts.get("size_bytes") or 0
     limit = profile.archive.get("max_bytes")
@@ -251,7 +255,7 @@ def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
                                 "over": Bytes(packed - limit + 1)})
 
 
-@rule("V013", "video-frame-rate", "video", "info", "video.transcode")
+@rule("V013", "video-frame-rate", "video", "info", "video.transcode", keys=keys("video", "min_fps", "max_fps", "fps"))
 def frame_rate(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The frame timestamps decide when the box walk measured them (``fps_*``, and
     ``frame_rate_mode`` from them); else MediaInfo's claim."""

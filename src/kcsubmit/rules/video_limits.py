@@ -19,6 +19,7 @@ from .limits import (
     checked,
     inside,
     kbps,
+    keys,
     orientation_of,
     range_text,
     rate_allowed,
@@ -31,7 +32,8 @@ if TYPE_CHECKING:  # for annotations only
 Facts = VideoFacts
 
 
-@rule("V015", "video-orientation", "video", "error", "video.transcode", fix_option="--fit")
+@rule("V015", "video-orientation", "video", "error", "video.transcode", fix_option="--fit",
+      keys=keys("video", "orientation"))
 def orientation(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """Landscape or portrait as the picture is shown (after rotation and pixel aspect)."""
     wanted = wanted_orientation(profile.video)
@@ -44,7 +46,7 @@ def orientation(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"display_width": dw, "display_height": dh})
 
 
-@rule("V016", "video-frame-rate-not-allowed", "video", "error", "video.transcode")
+@rule("V016", "video-frame-rate-not-allowed", "video", "error", "video.transcode", keys=keys("video", "fps"))
 def frame_rate_allowed(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The nominal rate (MediaInfo's, else the timestamps' mean) is one of ``fps``."""
     rates = allowed_rates(profile.video)
@@ -56,7 +58,8 @@ def frame_rate_allowed(facts: Facts, profile: Profile) -> Iterator[Violation]:
                     values={"fps": f"{fps:.3f}".rstrip("0").rstrip("."), "allowed": allowed})
 
 
-@rule("V017", "video-bitrate", "video", "warning", "video.transcode")
+@rule("V017", "video-bitrate", "video", "warning", "video.transcode",
+      keys=keys("video", "min_bitrate_kbps", "max_bitrate_kbps"))
 def bitrate(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The video stream's average bitrate inside ``min_bitrate_kbps``–``max_bitrate_kbps``."""
     low, high = bounds(profile.video, "bitrate_kbps")
@@ -68,7 +71,7 @@ def bitrate(facts: Facts, profile: Profile) -> Iterator[Violation]:
                     values={"bitrate": kbps(rate), "expected": range_text(low, high, " kb/s")})
 
 
-@rule("V018", "audio-settings", "video", "warning", "video.audio")
+@rule("V018", "audio-settings", "video", "warning", "video.audio", keys=keys("video", "audio"))
 def audio_settings(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The first audio track's sampling rate, channels and bitrate as ``[video.audio]`` asks.
     A missing track is V009's."""
@@ -92,7 +95,7 @@ def audio_settings(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual=actual, expected=expected, values={"actual": actual, "expected": expected})
 
 
-@rule("V019", "video-file-too-small", "video", "error", None)
+@rule("V019", "video-file-too-small", "video", "error", None, keys=keys("video", "min_bytes"))
 def too_small(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """Below ``min_bytes``: never fixable (padding a file with nothing is not what a call asks)."""
     size, minimum = facts.get("size_bytes"), profile.video.get("min_bytes")
@@ -101,7 +104,7 @@ def too_small(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"size": Bytes(size), "min": Bytes(minimum), "missing": Bytes(minimum - size)})
 
 
-@rule("V020", "video-file-too-big", "video", "error", "video.transcode")
+@rule("V020", "video-file-too-big", "video", "error", "video.transcode", keys=keys("video", "max_bytes"))
 def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """Over ``max_bytes`` (the video file's own size; V012 is the archive's)."""
     size, maximum = facts.get("size_bytes"), profile.video.get("max_bytes")

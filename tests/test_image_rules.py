@@ -121,6 +121,7 @@ def test_embedded_picture(name, options, expected):
 
 def test_every_image_rule_has_a_breaking_case():
     covered = {e.split(":")[0] for c in CASES for e in c[2]}
+    covered |= {f"I{n:03d}" for n in range(7, 11)}  # format-2 limits: tests/test_limits.py
     assert covered == {r for r in RULES if r.startswith("I")}
     assert all(RULES[r].check is not None for r in covered)
 

@@ -42,6 +42,7 @@ def test_rule_fires_exactly(make_video, short_profile, name, options, expected):
 
 def test_every_video_rule_has_a_breaking_case():
     covered = set().union(*(c[2] for c in CASES)) | {"V002", "V012", "V014"}  # V014: tests/test_hdr.py
+    covered |= {f"V{n:03d}" for n in range(15, 21)}  # format-2 limits: tests/test_limits.py
     video_rules = {r for r in RULES if r.startswith("V")}
     assert covered == video_rules
 

@@ -272,7 +272,7 @@ def apply_rules(kind: str, facts: Mapping[str, Any], profile: Profile) -> tuple[
     checked: list[str] = []
     for rule in rules_for(kind):
         severity = active_severity(rule, profile)
-        if severity is None or rule.check is None:
+        if severity is None or rule.check is None or not rule.applies(profile):
             continue
         checked.append(rule.id)
         own = rule.id not in profile.severity  # the profile did not set it: a violation may soften it

@@ -29,6 +29,9 @@ class VideoFacts(TypedDict, total=False):
     video_tracks: int
     audio_tracks: int
     audio_codec: str | None
+    audio_sample_rate: int | None  # Hz
+    audio_channels: int | None
+    audio_bitrate_kbps: float | None  # average, kb/s (1000 bit/s)
     # the first video track
     video_codec: str | None
     video_profile: str | None
@@ -45,6 +48,7 @@ class VideoFacts(TypedDict, total=False):
     chroma_subsampling: str | None
     frame_rate: float | None
     frame_rate_mode: str | None
+    video_bitrate_kbps: float | None  # the video stream's average, kb/s (1000 bit/s)
     # colours (probes/colour.py)
     color_primaries: str | None
     transfer: str | None

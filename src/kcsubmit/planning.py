@@ -9,11 +9,13 @@ fraction of the whole job, for a total progress bar (the CLI's, or ``serve``'s).
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from . import cache
 from .fixers import FixOptions
+from .fixers.target import video_target
 from .models import Blocker, FileResult, FileStep, Finding, FixPlan, Profile, Report, Severity
 from .rules.base import RULES, allowed, fix_steps, to_fix
 
@@ -101,10 +103,11 @@ def estimate(step: str, kind: str, facts: Any, profile: Profile, options: FixOpt
     """Estimated seconds of one file's repair (see the constants above)."""
     if step == "transcode":
         duration = float(facts.get("duration_s") or 0)
-        if options.trim:
+        if options.trim and profile.video.get("max_duration_s") is not None:
             duration = min(duration, float(profile.video["max_duration_s"]))
-        fps = min(float(facts.get("frame_rate") or 25), float(profile.video["max_fps"]))
-        out_mp = profile.video["width"] * profile.video["height"] / 1e6
+        goal = video_target(profile, facts)  # what the fix writes: size and frame rate
+        fps = float(Fraction(goal.rate))
+        out_mp = goal.width * goal.height / 1e6
         src_mp = float(facts.get("width") or 1920) * float(facts.get("height") or 1080) / 1e6
         return duration * fps * (out_mp + src_mp / 4) * SECONDS_PER_MEGAPIXEL_FRAME
     if step == "audio":

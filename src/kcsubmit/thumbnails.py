@@ -105,7 +105,10 @@ def video_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_previ
     if not thumbs:
         return [placeholder("video")]
     if fix_preview and middle is not None:
-        width, height = profile.video["width"], profile.video["height"]
+        from .fixers.target import video_target
+
+        goal = video_target(profile, facts)
+        width, height = goal.width, goal.height
         canvas = (BOX, max(1, round(BOX * height / width)))
         thumbs.append(_thumb(fit_frame(middle, canvas, fit), "after", f"{width}×{height}"))
     return thumbs
@@ -132,7 +135,7 @@ def picture_strip(path: str, facts: Mapping[str, Any], profile: Profile, fix_pre
                 fixed = _open(fix_image.fix_picture(data, profile, fit))
         except Exception:  # noqa: BLE001 - HEIC without pillow-heif, EMF: fix cannot do it either
             return thumbs
-        width, height = fix_image.target_size(profile)
+        width, height = fix_image.target_size(profile, facts)
         thumbs.append(_thumb(fixed, "after", f"{width}×{height}"))
     return thumbs
 

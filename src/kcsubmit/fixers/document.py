@@ -197,7 +197,8 @@ def _fix_pictures(src: Path, profile: Profile, target: Path, fit: str) -> tuple[
         replaced = True
         changes = fix_image.changes(facts, profile, fit)
         rids = {rid for rid, r in main.rels.items() if not r.is_external and r.target_part is part}
-        if reshape_frames(main.element, rids, profile.case["image_height"] / profile.case["image_width"]):
+        width, height = fix_image.target_size(profile, facts)  # the shape the picture now has
+        if reshape_frames(main.element, rids, height / width):
             changes = (*changes, "frame reshaped")
         what = ", ".join(changes)
         lines.append(f"{inner} → {partname.lstrip('/')} ({what})")

@@ -1,9 +1,12 @@
 """Fix a picture of the case (I001, I002, I004, I005): a 640x480 RGB JPEG, upright, no EXIF.
 
 Pillow only.  The picture is decoded once, turned upright by its EXIF
-orientation, brought to RGB (greyscale stays ``L``; transparency is laid over
-white), fitted to the profile's ``[case]`` size by ``fit`` and encoded as a
-baseline JPEG (quality 92, 4:2:0, optimised).  The output carries no EXIF at
+orientation, brought to RGB (greyscale stays ``L`` unless the profile's
+``image_color_mode`` is RGB; transparency is laid over white), fitted to the
+profile's ``[case]`` size by ``fit`` (:func:`.target.image_size`: the exact size, or
+the picture's own brought inside the bounds) and encoded as a baseline JPEG
+(quality 92, 4:2:0, optimised; lower qualities, then smaller sizes, until it
+is under ``image_max_bytes`` when the profile sets one).  The output carries no EXIF at
 all; an RGB ICC profile of the source is kept, because dropping it would shift
 the colours of wide-gamut phone photos.
 
@@ -33,8 +36,9 @@ from ..errors import KcsubmitError, ToolMissing
 from ..models import FileResult
 from ..probes import image as probe_image
 from ..profile import Profile
-from ..rules.image import COLOUR_MODES, HEIF_FORMATS
+from ..rules.image import HEIF_FORMATS, colour_modes, formats
 from . import FITS, FixOptions, Outcome
+from .target import image_size
 
 STEPS = ("image.convert",)  # the fixer steps this module performs (Rule.fix)
 
@@ -42,6 +46,9 @@ LANCZOS = Image.Resampling.LANCZOS
 JPEG_OPTIONS: dict[str, Any] = {"quality": 92, "subsampling": "4:2:0", "progressive": False,
                                 "optimize": True}
 WHITE = "white"
+SMALLER_QUALITIES = (85, 75, 65, 55, 45)  # tried in turn for a picture over image_max_bytes
+SHRINK = 0.85  # then the size, a step at a time
+FULL_SIZE = (1 << 30, 1 << 30)  # decode at full size (no JPEG draft scaling)
 
 
 class Unfixable(KcsubmitError, ValueError):
@@ -49,9 +56,10 @@ class Unfixable(KcsubmitError, ValueError):
     AVIF), a document that does not open. ``fix`` reports it as that file's failure."""
 
 
-def target_size(profile: Profile) -> tuple[int, int]:
-    """The profile's picture size, ``(image_width, image_height)``."""
-    return profile.case["image_width"], profile.case["image_height"]
+def target_size(profile: Profile, facts: Mapping[str, Any] | None = None) -> tuple[int, int]:
+    """The size of the repaired picture: the profile's ``(image_width, image_height)``, or the
+    picture's displayed size (from ``facts``) brought inside the profile's bounds."""
+    return image_size(profile.case, facts or {})
 
 
 def needs_fix(facts: Mapping[str, Any], profile: Profile) -> bool:
@@ -66,11 +74,14 @@ def needs_fix(facts: Mapping[str, Any], profile: Profile) -> bool:
     """
     if facts.get("decode_error") or not facts.get("format") or facts.get("size_bytes") == 0:
         return False
-    if facts.get("format") != profile.case["image_format"]:
+    allowed = formats(profile)
+    if allowed and facts.get("format") not in allowed:
         return True
     shown = (facts.get("display_width"), facts.get("display_height"))
-    return (shown != target_size(profile) or facts.get("orientation") not in (None, 1)
-            or facts.get("mode") not in COLOUR_MODES)
+    maximum = profile.case.get("image_max_bytes")
+    return (shown != target_size(profile, facts) or facts.get("orientation") not in (None, 1)
+            or facts.get("mode") not in colour_modes(profile)
+            or (maximum is not None and (facts.get("size_bytes") or 0) > maximum))
 
 
 CROP_KEEPS = 0.85
@@ -88,16 +99,19 @@ def changes(facts: Mapping[str, Any], profile: Profile, fit: str = "pad") -> tup
 
     The fit is named only when the shapes differ (it changes nothing otherwise).
     """
-    width, height = target_size(profile)
+    width, height = target_size(profile, facts)
     lines: list[str] = []
-    fmt, expected = facts.get("format"), profile.case["image_format"]
-    if fmt and fmt != expected:
-        lines.append(f"{fmt} → {expected}")
+    fmt, allowed = facts.get("format"), formats(profile)
+    if fmt and allowed and fmt not in allowed:
+        lines.append(f"{fmt} → JPEG")
     if facts.get("orientation") not in (None, 1):
         lines.append(f"EXIF orientation {facts['orientation']} applied")
     mode = facts.get("mode")
-    if mode and mode not in COLOUR_MODES:
+    if mode and mode not in colour_modes(profile):
         lines.append(f"{mode} → RGB")
+    maximum, size = profile.case.get("image_max_bytes"), facts.get("size_bytes") or 0
+    if maximum is not None and size > maximum:
+        lines.append(f"{size} bytes → at most {maximum}")
     shown_w, shown_h = facts.get("display_width"), facts.get("display_height")
     if shown_w and shown_h and (shown_w, shown_h) != (width, height):
         chosen = picture_fit(shown_w, shown_h, (width, height)) if fit == "auto" else fit
@@ -115,23 +129,49 @@ def fix_picture(data: bytes, profile: Profile, fit: str = "pad") -> bytes:
     """
     if fit not in FITS:
         raise ValueError(f"fit must be one of {', '.join(FITS)}, not {fit!r}")
-    size = target_size(profile)
-    image = _open(data, size)
+    exact = _exact(profile)
+    image = _open(data, target_size(profile) if exact else FULL_SIZE)
     try:
         icc = image.info.get("icc_profile")
         upright = ImageOps.exif_transpose(image)
     finally:
         image.close()
-    flat = _to_rgb(upright)
+    size = target_size(profile, {"display_width": upright.width, "display_height": upright.height})
+    flat = _to_rgb(upright, colour_modes(profile))
     if not (isinstance(icc, bytes) and icc[16:20] == b"RGB " and flat.mode == "RGB"):
         icc = None  # a CMYK or grey profile does not describe the RGB pixels written
     if fit == "auto":
         fit = picture_fit(flat.width, flat.height, size)
     fitted = flat if flat.size == size else FITTERS[fit](flat, size)
-    out = io.BytesIO()
     options = dict(JPEG_OPTIONS, icc_profile=icc) if icc else JPEG_OPTIONS
-    fitted.save(out, format="JPEG", **options)  # no exif= given: none is written
-    return out.getvalue()
+    return _encode(fitted, options, profile.case.get("image_max_bytes"), shrink=not exact)
+
+
+def _exact(profile: Profile) -> bool:
+    return profile.case.get("image_width") is not None and profile.case.get("image_height") is not None
+
+
+def _encode(image: Image.Image, options: dict[str, Any], maximum: int | None, shrink: bool = True) -> bytes:
+    """A JPEG of ``image`` (no exif= given: none is written); over ``maximum`` bytes, encoded again
+    at lower qualities, then (``shrink``: no exact size asked for) at smaller sizes, until it fits."""
+    def jpeg(picture: Image.Image, **changes: Any) -> bytes:
+        out = io.BytesIO()
+        picture.save(out, format="JPEG", **dict(options, **changes))
+        return out.getvalue()
+
+    data = jpeg(image)
+    if maximum is None or len(data) <= maximum:
+        return data
+    for quality in SMALLER_QUALITIES:
+        data = jpeg(image, quality=quality)
+        if len(data) <= maximum:
+            return data
+    smaller = image
+    while shrink and len(data) > maximum and min(smaller.size) > 16:
+        smaller = smaller.resize((max(1, round(smaller.width * SHRINK)), max(1, round(smaller.height * SHRINK))),
+                                 LANCZOS)
+        data = jpeg(smaller, quality=SMALLER_QUALITIES[-1])
+    return data
 
 
 def fix(src: Path, result: FileResult | None, profile: Profile, target: Path,
@@ -181,15 +221,15 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """RGB, or L for greyscale; alpha composited over white; 16-bit scaled, not clipped."""
+def _to_rgb(image: Image.Image, allowed: tuple[str, ...] = ("RGB", "L")) -> Image.Image:
+    """RGB, or L for greyscale when ``allowed``; alpha composited over white; 16-bit scaled, not clipped."""
     mode = image.mode
     if mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, WHITE)
         return Image.alpha_composite(canvas, rgba).convert("RGB")
-    if mode in COLOUR_MODES:
-        return image
+    if mode in ("RGB", "L"):
+        return image if mode in allowed else image.convert("RGB")
     if mode == "CMYK":
         return _cmyk_to_rgb(image)
     if mode.startswith("I") or mode == "F":

@@ -16,6 +16,9 @@ The findings' rules name the step (``Rule.fix``):
   the duration (at most ``MAX_VIDEO_RATE``, whatever the duration), so the
   result fits; checked afterwards, and encoded once more in two passes at a
   lower target if it still does not fit.
+- The targets (size, frame rate, bitrate range, audio, the file's size cap) come from
+  :func:`.target.video_target`: a ``fps = [25]`` profile gets 25 fps, a portrait profile a
+  portrait frame, a bitrate range a constant bitrate inside it, ``[video.audio]`` its rate.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +35,14 @@ from ..interrupts import scratch_dir
 from ..models import FileResult
 from ..profile import Profile
 from ..rules.base import RULES, fix_steps, to_fix
+from ..rules.video import audio_codecs
 from ..zipwrite import ZIP_OVERHEAD
 from . import FixOptions, Outcome, colour
 from .image import Unfixable
+from .target import VideoTarget, video_target
 
 STEPS = ("video.remux", "video.audio", "video.transcode")  # the fixer steps this module performs (Rule.fix)
 
-STANDARD_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 50.0, 60000 / 1001, 60.0)
-AUDIO_BITRATE = 192_000
 SAFETY = 0.95  # of the limit, for the container and the encoder's misses
 PRESET = "veryfast"  # chosen from bench/: see docs/benchmarks.md
 CRF = 22  # HandBrake's RF 22: no larger than its files at a VMAF at least as high (docs/benchmarks.md)
@@ -60,12 +64,15 @@ def plan(src: Path, facts: Mapping[str, Any], rule_ids: set[str], profile: Profi
          options: FixOptions, encoder: str, video_bitrate: int | None = None) -> Plan:
     """The ffmpeg arguments (all but the output) that repair ``rule_ids`` of the video at ``src``
     (the rules whose fix may run with ``options``: :func:`kcsubmit.rules.base.to_fix`)."""
-    video = profile.video
+    goal = video_target(profile, facts)
     duration = float(facts.get("duration_s") or 0)
     trim = options.trim and any(RULES[r].fix_option == "--trim" for r in rule_ids if r in RULES)
-    out_duration = min(duration, video["max_duration_s"]) if trim else duration
+    maximum = profile.video.get("max_duration_s")
+    out_duration = min(duration, maximum) if trim and maximum is not None else duration
     picture = "video.transcode" in fix_steps(rule_ids, options)
-    audio_bad = facts.get("audio_codec") not in (None, *video["audio_codecs"])
+    codecs = audio_codecs(profile)
+    audio_bad = facts.get("audio_codec") is not None and (
+        bool(codecs) and facts.get("audio_codec") not in codecs or "video.audio" in fix_steps(rule_ids, options))
     p = Plan(args=["-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-dn", "-sn", "-map_metadata", "-1"])
     if trim:
         p.args += ["-t", f"{out_duration:.3f}"]
@@ -75,18 +82,23 @@ def plan(src: Path, facts: Mapping[str, Any], rule_ids: set[str], profile: Profi
             raise Unfixable(f"{src.name}: {facts.get('hdr_format')} has no picture a player without Dolby "
                             "Vision can show; export it as SDR (HDR off) from the phone or the editor")
         p.action = "transcoded"
-        p.args += ["-vf", _filters(facts, rule_ids, profile, options.fit, out_duration if trim else None, p.details)]
-        p.args += _video_codec(encoder, _video_rate(facts, profile, out_duration, video_bitrate))
-        p.args += ["-r", _rate(facts.get("frame_rate"), profile), "-fps_mode", "cfr"]
+        p.args += ["-vf", _filters(facts, rule_ids, goal, options.fit, out_duration if trim else None, p.details)]
+        p.args += _video_codec(encoder, _video_rate(goal, out_duration, video_bitrate), _range_rate(goal))
+        p.args += ["-r", goal.rate, "-fps_mode", "cfr"]
         p.details.append(f"H.264 ({encoder})")
+        fps = facts.get("frame_rate")
+        if fps and abs(float(Fraction(goal.rate)) - fps) > 0.01:
+            p.details.append(f"{_shown_rate(fps)} → {goal.rate} fps")
     else:
         p.args += ["-c:v", "copy"]
     if picture or audio_bad:
-        p.args += ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ar", "48000", "-ac", "2"]
+        p.args += ["-c:a", "aac", "-b:a", str(goal.audio_bitrate), "-ar", str(goal.audio_rate),
+                   "-ac", str(goal.audio_channels)]
         if trim:
             p.args += ["-af", f"afade=t=out:st={max(0.0, out_duration - 1):.3f}:d=1"]
         if audio_bad:
-            p.details.append(f"audio {facts.get('audio_codec')} → AAC")
+            p.details.append(f"audio {facts.get('audio_codec')} → AAC {goal.audio_rate} Hz "
+                             f"{goal.audio_channels} ch {goal.audio_bitrate // 1000} kb/s")
             p.action = "transcoded" if picture else "audio"
     else:
         p.args += ["-c:a", "copy"]
@@ -100,9 +112,13 @@ def _mp4(target: Path) -> list[str]:
     return ["-movflags", "+faststart", "-f", "mp4", str(target)]
 
 
-def _filters(facts: Mapping[str, Any], rule_ids: set[str], profile: Profile, fit: str,
+def _shown_rate(fps: float | None) -> str:
+    return "?" if not fps else f"{fps:.3f}".rstrip("0").rstrip(".")
+
+
+def _filters(facts: Mapping[str, Any], rule_ids: set[str], goal: VideoTarget, fit: str,
              trim_at: float | None, details: list[str]) -> str:
-    w, h = profile.video["width"], profile.video["height"]
+    w, h = goal.width, goal.height
     fit = "pad" if fit == "auto" else fit  # a video keeps its whole picture (SPEC §2's pad)
     steps = []
     if "V007" in rule_ids:
@@ -134,27 +150,38 @@ def _filters(facts: Mapping[str, Any], rule_ids: set[str], profile: Profile, fit
     return ",".join(steps)
 
 
-def _rate(fps: float | None, profile: Profile) -> str:
-    """The source's frame rate when it is 24–60 fps (as the nearest standard rate); above that
-    halved until it fits (120 → 60, 100 → 50: every other frame, motion stays smooth); else 25."""
-    low, high = profile.video["min_fps"], profile.video["max_fps"]
-    while fps and fps > high * 1.005 and fps / 2 >= low:
-        fps /= 2
-    if not fps or not low <= fps <= high * 1.005:
-        return "25"
-    best = min(STANDARD_RATES, key=lambda r: abs(r - fps))
-    return {24000 / 1001: "24000/1001", 30000 / 1001: "30000/1001", 60000 / 1001: "60000/1001"}.get(best, f"{best:g}")
-
-
-def _video_rate(facts: Mapping[str, Any], profile: Profile, duration: float, forced: int | None) -> int:
-    """The highest video bitrate that keeps the file under the archive limit."""
+def _video_rate(goal: VideoTarget, duration: float, forced: int | None) -> int:
+    """The highest video bitrate (bit/s) that keeps the file under its size cap and the
+    profile's maximum bitrate."""
     if forced:
         return forced
-    budget = profile.archive["max_bytes"] * SAFETY * 8 / max(duration, 1.0)
-    return int(min(MAX_VIDEO_RATE, max(500_000, budget - AUDIO_BITRATE)))
+    rate = MAX_VIDEO_RATE
+    if goal.max_bytes is not None:
+        budget = (goal.max_bytes + ZIP_OVERHEAD) * SAFETY * 8 / max(duration, 1.0)
+        rate = int(min(rate, max(500_000, budget - goal.audio_bitrate)))
+    if goal.max_kbps is not None:
+        rate = min(rate, int(goal.max_kbps * 1000 * SAFETY))
+    return rate
 
 
-def _video_codec(encoder: str, cap: int) -> list[str]:
+def _range_rate(goal: VideoTarget) -> int | None:
+    """With a minimum bitrate: the constant bitrate (bit/s) aimed at, inside the range
+    (CRF would undershoot it on simple pictures)."""
+    if goal.min_kbps is None:
+        return None
+    if goal.max_kbps is not None:
+        return int((goal.min_kbps + goal.max_kbps) / 2 * 1000)
+    return int(goal.min_kbps * 1000 * 1.2)
+
+
+def _video_codec(encoder: str, cap: int, constant: int | None = None) -> list[str]:
+    if constant is not None:  # a bitrate range: constant bitrate, filler data where the picture is simple
+        rate = str(min(constant, cap))
+        fixed = ["-pix_fmt", "yuv420p", *colour.OUTPUT_TAGS, "-b:v", rate, "-minrate", rate,
+                 "-maxrate", rate, "-bufsize", rate]
+        if encoder == "libx264":
+            return ["-c:v", "libx264", "-preset", PRESET, "-profile:v", "high", *fixed, "-x264-params", "nal-hrd=cbr"]
+        return ["-c:v", encoder, "-profile:v", "high", *fixed]
     common = ["-pix_fmt", "yuv420p", *colour.OUTPUT_TAGS, "-maxrate", str(cap), "-bufsize", str(cap * 2)]
     if encoder == "libx264":
         return ["-c:v", "libx264", "-preset", PRESET, "-profile:v", "high", "-crf", str(CRF), *common]
@@ -173,11 +200,12 @@ def fix(src: Path, result: FileResult, profile: Profile, target: Path, options: 
     first = plan(src, facts, rule_ids, profile, options, encoder)
     duration = float(facts.get("duration_s") or 0) or None
     ffmpeg.run(first.args + _mp4(target), duration, options.progress)
-    limit = profile.archive["max_bytes"]
+    goal = video_target(profile, facts)
     size = os.path.getsize(target)
-    if size + ZIP_OVERHEAD >= limit and duration:
+    if goal.max_bytes is not None and size >= goal.max_bytes and duration:
         # Missed the limit: two passes at an average bitrate below what would have fitted.
-        rate = int((limit * SAFETY * 8 / duration - AUDIO_BITRATE) * 0.9)
+        limit = goal.max_bytes + ZIP_OVERHEAD
+        rate = int((limit * SAFETY * 8 / duration - goal.audio_bitrate) * 0.9)
         again = plan(src, facts, rule_ids | {"V012"}, profile, options, "libx264", video_bitrate=rate)
         args = _average_bitrate(again.args, rate)
         with scratch_dir(prefix="kcsubmit-") as scratch:

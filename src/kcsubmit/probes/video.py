@@ -101,6 +101,8 @@ def probe(path: PurePath | str, file: IO[bytes] | None = None) -> dict[str, Any]
     facts["video_tracks"] = len(info.video_tracks)
     facts["audio_tracks"] = len(info.audio_tracks)
     facts["audio_codec"] = _text(info.audio_tracks[0].format) if info.audio_tracks else None
+    if info.audio_tracks:
+        facts.update(_audio(info.audio_tracks[0]))
     facts.update(samples.facts(walked))
     return facts
 
@@ -145,6 +147,20 @@ def _general(track: Any) -> dict[str, Any]:
     }
 
 
+def _kbps(value: Any) -> float | None:
+    """A bitrate in kb/s (1000 bit/s), from MediaInfo's bit/s."""
+    number = _number(value)
+    return None if number is None or number <= 0 else round(number / 1000, 1)
+
+
+def _audio(track: Any) -> dict[str, Any]:
+    """The first audio track's sampling rate, channels and average bitrate."""
+    rate, channels = _number(track.sampling_rate), _number(track.channel_s)
+    return {"audio_sample_rate": None if rate is None else int(rate),
+            "audio_channels": None if channels is None else int(channels),
+            "audio_bitrate_kbps": _kbps(track.bit_rate)}
+
+
 def _video(track: Any) -> dict[str, Any]:
     width, height = _int(track.width), _int(track.height)
     par = _number(track.pixel_aspect_ratio) or 1.0
@@ -171,5 +187,6 @@ def _video(track: Any) -> dict[str, Any]:
         "chroma_subsampling": _text(track.chroma_subsampling),
         "frame_rate": _number(track.frame_rate),
         "frame_rate_mode": _text(track.frame_rate_mode),
+        "video_bitrate_kbps": _kbps(track.bit_rate),
         **colour.facts(track),
     }

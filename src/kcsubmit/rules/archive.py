@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..facts import ArchiveFacts
 from ..units import Bytes, Phrase
 from .base import Violation, rule
+from .limits import keys
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -22,13 +23,13 @@ ARCHIVE_SUFFIXES = {"zip": (".zip",), "rar": (".rar",)}
 SHOWN = 5  # names listed in a message
 
 
-@rule("A001", "archive-not-zip-or-rar", "archive", "error", "archive.repack")
+@rule("A001", "archive-not-zip-or-rar", "archive", "error", "archive.repack", keys=keys("archive", "formats"))
 def not_zip_or_rar(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format") or "unknown"
     if facts.get("size_bytes") == 0:
         return  # nothing at all: A012
-    accepted = profile.archive["formats"]
-    if fmt not in accepted:
+    accepted = profile.archive.get("formats")
+    if accepted and fmt not in accepted:
         yield Violation(actual=fmt, expected=list(accepted), values={"format": fmt},
                         fixable=fmt != "unknown")
         return
@@ -38,10 +39,10 @@ def not_zip_or_rar(facts: Facts, profile: Profile) -> Iterator[Violation]:
                         values={"format": fmt, "suffix": suffix or "—"})
 
 
-@rule("A002", "archive-too-big", "archive", "error", "archive.repack")
+@rule("A002", "archive-too-big", "archive", "error", "archive.repack", keys=keys("archive", "max_bytes"))
 def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    size, limit = facts.get("size_bytes") or 0, profile.archive["max_bytes"]
-    if size >= limit:
+    size, limit = facts.get("size_bytes") or 0, profile.archive.get("max_bytes")
+    if limit is not None and size >= limit:
         yield Violation(actual=size, expected=f"< {limit}", fixable=bool(facts.get("videos")),
                         values={"size": Bytes(size), "limit": Bytes(limit), "over": Bytes(size - limit + 1)})
 

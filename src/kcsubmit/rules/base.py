@@ -64,11 +64,20 @@ class Rule:
     #: to happen; an option with a value (``--fit``) only chooses how.
     fix_option: str | None = None
     gate: bool = False  # when it fires, the file's other rules are not checked
+    #: The profile keys it reads ("video.orientation"): when the profile gives none of them the
+    #: rule is not checked at all (profile format 2: an absent number means "not checked").
+    keys: tuple[str, ...] = ()
 
     @property
     def fixable(self) -> bool:
         """Whether a fix exists by default (a Violation may say otherwise for one case)."""
         return self.fix is not None
+
+    def applies(self, profile: Any) -> bool:
+        """Whether ``profile`` gives a number this rule checks (always, for a rule without ``keys``)."""
+        return not self.keys or any(
+            getattr(profile, section, {}).get(key) is not None
+            for section, _, key in (dotted.partition(".") for dotted in self.keys))
 
 
 RULES: dict[str, Rule] = {}
@@ -95,6 +104,7 @@ def declare(
     *,
     fix_option: str | None = None,
     gate: bool = False,
+    keys: tuple[str, ...] = (),
     check: Check,
 ) -> Rule:
     """Register a rule with its check."""
@@ -104,7 +114,7 @@ def declare(
         raise ValueError(f"rule {id}: unknown kind {kind}")
     if fix is not None and fix not in FIX_STEPS:
         raise ValueError(f"rule {id}: unknown fix step {fix}")
-    new = Rule(id, name, kind, Severity(severity), fix, check, fix_option, gate)
+    new = Rule(id, name, kind, Severity(severity), fix, check, fix_option, gate, keys)
     RULES[id] = new
     return new
 

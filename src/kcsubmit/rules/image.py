@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from ..facts import ImageFacts
 from .base import Violation, rule
+from .limits import IMAGE_SIZE, bounds, checked, exact_size, inside, keys, size_text
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -49,8 +50,23 @@ def _size(facts: Facts) -> tuple[int, int] | None:
     return (width, height) if width and height else None
 
 
-def _target(profile: Profile) -> tuple[int, int]:
-    return profile.case["image_width"], profile.case["image_height"]
+def formats(profile: Profile) -> list[str]:
+    """The picture formats allowed: ``image_formats``, else ``[image_format]`` (empty: any)."""
+    listed = profile.case.get("image_formats")
+    if listed:
+        return list(listed)
+    one = profile.case.get("image_format")
+    return [one] if one else []
+
+
+def colour_modes(profile: Profile) -> tuple[str, ...]:
+    """The colour modes allowed: the profile's ``image_color_mode``, else RGB or greyscale."""
+    mode = profile.case.get("image_color_mode")
+    return (mode,) if mode else COLOUR_MODES
+
+
+def size_bounds(profile: Profile) -> tuple[tuple[int | None, int | None], tuple[int | None, int | None]]:
+    return bounds(profile.case, "image_width"), bounds(profile.case, "image_height")
 
 
 def _fixable(facts: Facts) -> bool | None:
@@ -58,14 +74,16 @@ def _fixable(facts: Facts) -> bool | None:
     return None if facts.get("decoded") else False
 
 
-@rule("I001", "image-not-jpeg", "image", "error", "image.convert")
+@rule("I001", "image-not-jpeg", "image", "error", "image.convert",
+      keys=keys("case", "image_format", "image_formats", "image_extensions"))
 def not_jpeg(facts: Facts, profile: Profile) -> Iterator[Violation]:
     fmt = facts.get("format")
-    expected = profile.case["image_format"]
+    allowed = formats(profile)
+    expected = "/".join(allowed)
     name = facts.get("name") or "—"
     if fmt is None:  # no picture at all, or none held: I003 says it
         return
-    if fmt != expected:
+    if allowed and fmt not in allowed:
         decoded = bool(facts.get("decoded"))
         if fmt in HEIF_FORMATS and not decoded and not facts.get("decode_error"):
             yield Violation(actual=fmt, expected=expected, variant="heic", fixable=False,
@@ -73,26 +91,51 @@ def not_jpeg(facts: Facts, profile: Profile) -> Iterator[Violation]:
         elif facts.get("decode_error"):  # what the header shows; converting needs the pixels
             yield Violation(actual=fmt, expected=expected, variant="damaged", fixable=False,
                             values={"name": name, "format": fmt})
+        elif allowed != ["JPEG"]:  # a profile of other formats: name them
+            yield Violation(actual=fmt, expected=expected, fixable=decoded and "JPEG" in allowed,
+                            variant="formats", values={"name": name, "format": fmt, "expected": expected})
         else:  # EMF/AVIF with no decoder here cannot be converted either
             yield Violation(actual=fmt, expected=expected, fixable=decoded,
                             values={"name": name, "format": fmt})
         return
     suffix = facts.get("suffix") or ""
-    extensions = profile.case["image_extensions"]
+    extensions = profile.case.get("image_extensions")
+    if not extensions:
+        return
     if facts.get("loose", True) and suffix.lower() not in [e.lower() for e in extensions]:
         yield Violation(actual=suffix or "(none)", expected=extensions[0], variant="name",
                         values={"name": name, "suffix": suffix or "—"}, fixable=_fixable(facts))
 
 
-@rule("I002", "image-not-640x480", "image", "error", "image.convert", fix_option="--fit")
+@rule("I002", "image-not-640x480", "image", "error", "image.convert", fix_option="--fit",
+      keys=keys("case", *IMAGE_SIZE))
 def wrong_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    size, target = _size(facts), _target(profile)
-    if size and size != target:
-        damaged = bool(facts.get("decode_error"))  # the size of the header: resizing needs the pixels
-        yield Violation(actual=f"{size[0]}x{size[1]}", expected=f"{target[0]}x{target[1]}",
-                        values={"width": size[0], "height": size[1],
-                                "target_width": target[0], "target_height": target[1]},
-                        variant="damaged" if damaged else None, fixable=False if damaged else None)
+    """Exactly ``image_width`` x ``image_height``, or inside the ``image_min_``/``image_max_`` bounds."""
+    size = _size(facts)
+    wide, high = size_bounds(profile)
+    if not size or not (checked(*wide) or checked(*high)):
+        return
+    exact = exact_size(profile.case, "image_")
+    if exact is not None:
+        if size == exact:
+            return
+        expected, variant = f"{exact[0]}x{exact[1]}", None
+    elif inside(size[0], *wide) and inside(size[1], *high):
+        return
+    else:
+        expected, variant = size_text(wide, high), "range"
+    target = exact or (_either(wide), _either(high))
+    damaged = bool(facts.get("decode_error"))  # the size of the header: resizing needs the pixels
+    values = {"width": size[0], "height": size[1], "target_width": target[0], "target_height": target[1]}
+    if variant:
+        values["expected"] = expected
+    yield Violation(actual=f"{size[0]}x{size[1]}", expected=expected, values=values,
+                    variant="damaged" if damaged else variant, fixable=False if damaged else None)
+
+
+def _either(pair: tuple[int | None, int | None]) -> int | str:
+    low, high = pair
+    return low if low is not None else high if high is not None else "?"
 
 
 @rule("I003", "image-corrupt", "image", "error", None)
@@ -122,15 +165,24 @@ def orientation(facts: Facts, profile: Profile) -> Iterator[Violation]:
 
 @rule("I005", "image-not-rgb", "image", "warning", "image.convert")
 def colour_mode(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    mode = facts.get("mode")
-    if facts.get("decoded") and mode and mode not in COLOUR_MODES:
-        yield Violation(actual=mode, expected="/".join(COLOUR_MODES), values={"mode": mode})
+    mode, allowed = facts.get("mode"), colour_modes(profile)
+    if facts.get("decoded") and mode and mode not in allowed:
+        if allowed == COLOUR_MODES:
+            yield Violation(actual=mode, expected="/".join(COLOUR_MODES), values={"mode": mode})
+        else:
+            yield Violation(actual=mode, expected="/".join(allowed), variant="profile",
+                            values={"mode": mode, "expected": "/".join(allowed)},
+                            fixable=None if {"RGB", "L"} & set(allowed) else False)  # fix writes RGB/L
 
 
-@rule("I006", "image-too-small", "image", "info", None)
+@rule("I006", "image-too-small", "image", "info", None, keys=keys("case", *IMAGE_SIZE))
 def too_small(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    size, target = _size(facts), _target(profile)
-    if facts.get("decoded") and size and (size[0] < target[0] or size[1] < target[1]):
+    size = _size(facts)
+    (wlo, _), (hlo, _) = size_bounds(profile)
+    if not facts.get("decoded") or not size or (wlo is None and hlo is None):
+        return
+    target = (wlo if wlo is not None else 0, hlo if hlo is not None else 0)
+    if size[0] < target[0] or size[1] < target[1]:
         yield Violation(actual=f"{size[0]}x{size[1]}", expected=f">= {target[0]}x{target[1]}",
                         values={"width": size[0], "height": size[1],
                                 "target_width": target[0], "target_height": target[1]})

@@ -14,6 +14,7 @@ from ..facts import VideoFacts
 from ..units import Bytes, Seconds
 from ..zipwrite import ZIP_OVERHEAD
 from .base import Violation, rule
+from .limits import SIZE, aspect_of, bounds, checked, exact_size, inside, keys, size_text
 
 if TYPE_CHECKING:  # for annotations only
     from ..models import Profile
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # for annotations only
 Facts = VideoFacts  # every key its probe writes: a misspelt one is a type error
 
 ISO_CONTAINERS = ("MPEG-4", "QuickTime")
+ASPECT_TOLERANCE = 0.01  # when a profile gives an aspect without a tolerance
+AUDIO_CODEC = "AAC"
 
 
 def ratio_text(width: float, height: float) -> str:
@@ -33,19 +36,19 @@ def ratio_text(width: float, height: float) -> str:
     return f"{width / height:.2f}:1"
 
 
-@rule("V001", "video-not-mp4", "video", "error", "video.remux")
+@rule("V001", "video-not-mp4", "video", "error", "video.remux", keys=keys("video", "container", "extensions"))
 def not_mp4(facts: Facts, profile: Profile) -> Iterator[Violation]:
     container = facts.get("container")
     if not container:
         return
-    expected = profile.video["container"]
-    if container != expected:
+    expected = profile.video.get("container")
+    if expected is not None and container != expected:
         yield Violation(actual=container, expected=expected,
                         values={"container": container, "expected": expected})
         return
     suffix = facts.get("suffix", "")
-    extensions = profile.video["extensions"]
-    if suffix.lower() not in extensions:
+    extensions = profile.video.get("extensions")
+    if extensions and suffix.lower() not in extensions:
         yield Violation(actual=suffix or "(none)", expected=extensions[0], variant="name",
                         values={"suffix": suffix or "—", "expected": extensions[0]})
 
@@ -91,64 +94,98 @@ def _outside(found: Mapping[str, Any]) -> Iterator[Violation]:
                         values={"bytes": Bytes(found["bytes"]), "room": Bytes(found["room"])})
 
 
-@rule("V003", "video-not-1080p-frame", "video", "error", "video.transcode")
+@rule("V003", "video-not-1080p-frame", "video", "error", "video.transcode", keys=keys("video", *SIZE))
 def frame_size(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    """An exact size is the stored frame (square pixels, no rotation flag); bounds
+    (``min_width``…) are the displayed picture's, and a rotation flag still fails."""
     width, height = facts.get("width"), facts.get("height")
     if not width or not height:
         return
-    tw, th = profile.video["width"], profile.video["height"]
+    wide, high = bounds(profile.video, "width"), bounds(profile.video, "height")
+    if not checked(*wide) and not checked(*high):
+        return
+    exact = exact_size(profile.video)
+    tw, th = exact or (_either(wide), _either(high))
     rotation = facts.get("rotation") or 0
     par = facts.get("pixel_aspect_ratio") or 1.0
+    dw, dh = facts.get("display_width") or width, facts.get("display_height") or height
     values = {"width": width, "height": height, "rotation": rotation,
               "display_width": facts.get("display_width"), "display_height": facts.get("display_height"),
               "target_width": tw, "target_height": th, "par": f"{par:.3f}"}
-    expected = f"{tw}x{th}"
+    expected = f"{tw}x{th}" if exact else size_text(wide, high)
+    fits = inside(dw, *wide) and inside(dh, *high)
     if rotation and rotation % 360 == 180:  # still landscape: the problem is the picture upside down
         yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
                         variant="upside_down", values=values)
-    elif rotation:
+    elif rotation and exact:
         yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
                         variant="rotated", values=values)
-    elif (width, height) != (tw, th):
+    elif rotation and not fits:
+        yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
+                        variant="range", values={**values, "expected": expected})
+    elif rotation:  # shown at an allowed size, but only by players that honour the flag
+        yield Violation(actual=f"{width}x{height} rotation={rotation}", expected=expected,
+                        variant="flag", values=values)
+    elif exact and (width, height) != (tw, th):
         yield Violation(actual=f"{width}x{height}", expected=expected, values=values)
+    elif not exact and not fits:
+        yield Violation(actual=f"{dw}x{dh}", expected=expected, variant="range",
+                        values={**values, "expected": expected})
     elif abs(par - 1.0) > 0.01:
         yield Violation(actual=f"{width}x{height} SAR={par:.3f}", expected=expected,
                         variant="anamorphic", values=values)
 
 
-@rule("V004", "video-not-16-9", "video", "error", "video.transcode", fix_option="--fit")
+def _either(pair: tuple[int | None, int | None]) -> int | str:
+    """The number a message names for a bound: the minimum, else the maximum."""
+    low, high = pair
+    return low if low is not None else high if high is not None else "?"
+
+
+@rule("V004", "video-not-16-9", "video", "error", "video.transcode", fix_option="--fit", keys=keys("video", "aspect"))
 def aspect(facts: Facts, profile: Profile) -> Iterator[Violation]:
     dw, dh = facts.get("display_width"), facts.get("display_height")
-    if not dw or not dh:
+    wanted = aspect_of(profile.video)  # "16:9" in a portrait profile means 9:16
+    if not dw or not dh or wanted is None:
         return
-    target = profile.aspect
-    if abs((dw / dh) / target - 1.0) > profile.video["aspect_tolerance"]:
-        shape = ratio_text(dw, dh)
-        yield Violation(actual=shape, expected=profile.video["aspect"],
-                        values={"ratio": shape, "expected": profile.video["aspect"],
+    target = wanted[0] / wanted[1]
+    if abs((dw / dh) / target - 1.0) > profile.video.get("aspect_tolerance", ASPECT_TOLERANCE):
+        shape, expected = ratio_text(dw, dh), f"{wanted[0]}:{wanted[1]}"
+        yield Violation(actual=shape, expected=expected,
+                        values={"ratio": shape, "expected": expected,
                                 "display_width": dw, "display_height": dh})
 
 
-@rule("V005", "video-too-short", "video", "error", None)
+@rule("V005", "video-too-short", "video", "error", None, keys=keys("video", "min_duration_s"))
 def too_short(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
-    minimum = profile.video["min_duration_s"]
-    if duration is not None and duration < minimum:
+    minimum = profile.video.get("min_duration_s")
+    if duration is not None and minimum is not None and duration < minimum:
         claim = facts.get("duration_header_s")
         yield Violation(actual=duration, expected=f">= {minimum}", variant="header" if claim else None,
                         values={"duration": Seconds(duration), "min": Seconds(minimum),
                                 "missing": Seconds(minimum - duration), **_claimed(claim)})
 
 
-@rule("V006", "video-too-long", "video", "error", "video.transcode", fix_option="--trim")
+@rule("V006", "video-too-long", "video", "error", "video.transcode", fix_option="--trim",
+      keys=keys("video", "max_duration_s"))
 def too_long(facts: Facts, profile: Profile) -> Iterator[Violation]:
     duration = facts.get("duration_s")
-    maximum = profile.video["max_duration_s"]
-    if duration is not None and duration > maximum:
+    maximum = profile.video.get("max_duration_s")
+    if duration is not None and maximum is not None and duration > maximum:
         claim = facts.get("duration_header_s")
         yield Violation(actual=duration, expected=f"<= {maximum}", variant="header" if claim else None,
                         values={"duration": Seconds(duration), "max": Seconds(maximum),
                                 "excess": Seconds(duration - maximum), **_claimed(claim)})
+
+
+def audio_codecs(profile: Profile) -> list[str]:
+    """The allowed audio codecs: ``audio_codecs``, else the ``audio`` table's ``codec``."""
+    codecs = profile.video.get("audio_codecs")
+    if codecs:
+        return list(codecs)
+    codec = (profile.video.get("audio") or {}).get("codec")
+    return [codec] if codec else []
 
 
 def _claimed(claim: float | None) -> dict[str, Any]:
@@ -156,31 +193,34 @@ def _claimed(claim: float | None) -> dict[str, Any]:
     return {"header": Seconds(claim)} if claim else {}
 
 
-@rule("V007", "video-interlaced", "video", "error", "video.transcode")
+@rule("V007", "video-interlaced", "video", "error", "video.transcode", keys=keys("video", "progressive"))
 def interlaced(facts: Facts, profile: Profile) -> Iterator[Violation]:
     scan = facts.get("scan_type")
-    if profile.video["progressive"] and scan and scan != "Progressive":
+    if profile.video.get("progressive") and scan and scan != "Progressive":
         yield Violation(actual=scan, expected="Progressive", values={"scan_type": scan})
 
 
-@rule("V008", "video-codec-not-h264", "video", "warning", "video.transcode")
+@rule("V008", "video-codec-not-h264", "video", "warning", "video.transcode", keys=keys("video", "codecs"))
 def video_codec(facts: Facts, profile: Profile) -> Iterator[Violation]:
     codec = facts.get("video_codec")
-    codecs = profile.video["codecs"]
-    if codec and codec not in codecs:
+    codecs = profile.video.get("codecs")
+    if codec and codecs and codec not in codecs:
         yield Violation(actual=codec, expected=codecs[0] if len(codecs) == 1 else list(codecs),
                         values={"codec": codec, "expected": "/".join(codecs)})
 
 
-@rule("V009", "audio-missing-or-not-aac", "video", "warning", "video.audio")
+@rule("V009", "audio-missing-or-not-aac", "video", "warning", "video.audio",
+      keys=keys("video", "audio_codecs", "audio"))
 def audio(facts: Facts, profile: Profile) -> Iterator[Violation]:
-    codecs = profile.video["audio_codecs"]
-    expected = codecs[0] if len(codecs) == 1 else list(codecs)
+    """A missing track whenever the profile asks anything of the audio; another codec when it names codecs."""
+    codecs = audio_codecs(profile)
+    shown = codecs or [AUDIO_CODEC]  # an [audio] table without a codec: what fix would write
+    expected = shown[0] if len(shown) == 1 else list(shown)
     codec = facts.get("audio_codec")
     if codec is None:
         yield Violation(actual=None, expected=expected, variant="missing", fixable=False,
-                        values={"expected": "/".join(codecs)})
-    elif codec not in codecs:
+                        values={"expected": "/".join(shown)})
+    elif codecs and codec not in codecs:
         yield Violation(actual=codec, expected=expected,
                         values={"codec": codec, "expected": "/".join(codecs)})
 
@@ -191,45 +231,55 @@ def faststart(facts: Facts, profile: Profile) -> Iterator[Violation]:
         yield Violation(actual="moov after mdat", expected="moov before mdat")
 
 
-@rule("V011", "video-not-8bit-420", "video", "warning", "video.transcode")
+@rule("V011", "video-not-8bit-420", "video", "warning", "video.transcode",
+      keys=keys("video", "bit_depth", "chroma_subsampling"))
 def pixel_format(facts: Facts, profile: Profile) -> Iterator[Violation]:
     depth, chroma = facts.get("bit_depth"), facts.get("chroma_subsampling")
-    want_depth, want_chroma = profile.video["bit_depth"], profile.video["chroma_subsampling"]
-    bad_depth = depth is not None and depth != want_depth
-    bad_chroma = chroma is not None and chroma != want_chroma
+    want_depth, want_chroma = profile.video.get("bit_depth"), profile.video.get("chroma_subsampling")
+    bad_depth = depth is not None and want_depth is not None and depth != want_depth
+    bad_chroma = chroma is not None and want_chroma is not None and chroma != want_chroma
     if bad_depth or bad_chroma:
         actual = f"{depth or '?'}-bit {chroma or '?'}"
         yield Violation(actual=actual, expected=f"{want_depth}-bit {want_chroma}",
                         values={"pixels": actual, "expected": f"{want_depth}-bit {want_chroma}"})
 
 
-@rule("V012", "video-too-big-for-archive", "video", "error", "video.transcode")
+@rule("V012", "video-too-big-for-archive", "video", "error", "video.transcode", keys=keys("archive", "max_bytes"))
 def too_big(facts: Facts, profile: Profile) -> Iterator[Violation]:
     size = facts.get("size_bytes") or 0
-    limit = profile.archive["max_bytes"]
+    limit = profile.archive.get("max_bytes")
     packed = size + ZIP_OVERHEAD
-    if packed >= limit:
+    if limit is not None and packed >= limit:
         yield Violation(actual=packed, expected=f"< {limit}",
                         values={"size": Bytes(size), "limit": Bytes(limit),
                                 "over": Bytes(packed - limit + 1)})
 
 
-@rule("V013", "video-frame-rate", "video", "info", "video.transcode")
+@rule("V013", "video-frame-rate", "video", "info", "video.transcode", keys=keys("video", "min_fps", "max_fps", "fps"))
 def frame_rate(facts: Facts, profile: Profile) -> Iterator[Violation]:
     """The frame timestamps decide when the box walk measured them (``fps_*``, and
     ``frame_rate_mode`` from them); else MediaInfo's claim."""
     fps, mode = facts.get("fps_mean") or facts.get("frame_rate"), facts.get("frame_rate_mode")
-    low, high = profile.video["min_fps"], profile.video["max_fps"]
-    values = {"fps": f"{fps:g}" if fps else "?", "min_fps": low, "max_fps": high}
-    expected = f"CFR {low:g}-{high:g} fps"
+    low, high = profile.video.get("min_fps"), profile.video.get("max_fps")
+    if low is None and high is None and not profile.video.get("fps"):
+        return  # no frame rate asked for; V016 checks a list of rates
+    rates = profile.video.get("fps") or ()
+    shown_low = low if low is not None else min(rates, default=0)
+    shown_high = high if high is not None else max(rates, default="∞")
+    values = {"fps": f"{fps:g}" if fps else "?", "min_fps": shown_low, "max_fps": shown_high}
+    expected = f"CFR {_g(shown_low)}-{_g(shown_high)} fps"
     if mode == "VFR" and facts.get("fps_min") and facts.get("fps_max"):
         measured = {k: f"{facts[k]:.2f}".rstrip("0").rstrip(".") for k in ("fps_min", "fps_mean", "fps_max")}
         yield Violation(actual=f"VFR {measured['fps_min']}-{measured['fps_max']} fps", expected=expected,
                         variant="vfr_measured", values={**values, **measured})
     elif mode == "VFR":
         yield Violation(actual="VFR", expected=expected, variant="vfr", values=values)
-    elif fps is not None and not low <= fps <= high:
+    elif fps is not None and checked(low, high) and not inside(fps, low, high):
         yield Violation(actual=f"{fps:g} fps", expected=expected, values=values)
+
+
+def _g(value: float | str) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
 
 
 @rule("V014", "video-not-sdr-bt709", "video", "warning", "video.transcode")

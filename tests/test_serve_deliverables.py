@@ -17,11 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-
-from kcsubmit import manifest
-from kcsubmit.i18n import ui
-
-import docgen
 from test_serve import (  # noqa: F401 - fixtures: the browser (Debian's chromium) and the server
     STUDIO,
     Served,
@@ -30,6 +25,11 @@ from test_serve import (  # noqa: F401 - fixtures: the browser (Debian's chromiu
     needs_chromium,
     serve,
 )
+
+from kcsubmit import manifest
+from kcsubmit.i18n import ui
+
+import docgen
 
 FIELDS = {"title": "光的折射", "author": "张三", "school": "示例中学", "group": "高中组"}
 ARCHIVE = "高中组+《光的折射》+张三+示例中学.zip"
@@ -61,7 +61,8 @@ def poster_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 @needs_chromium
 def test_a_deliverables_profile_from_files_to_the_templated_archive(
-        page, serve: Callable[..., Served], poster_rules: Path, poster_files: list[Path], tmp_path: Path) -> None:
+        page, serve: Callable[..., Served], poster_rules: Path, poster_files: list[Path],  # noqa: F811
+        tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     lang = "zh"
@@ -131,6 +132,7 @@ def test_a_deliverables_profile_from_files_to_the_templated_archive(
     expect(page.locator("#fixed .card.fixed.error")).to_have_count(0)
     expect(checklist.first.locator("input")).to_be_checked()  # the ticks stay
 
+    expect(page.locator("#pack-intro-deliverables")).to_be_visible()
     page.click("#run-pack")
     links = page.locator("#packed a.download")
     expect(links).to_have_count(1, timeout=60_000)  # the three deliverables share one archive template

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-
 from typing import Any
 
 from ..deliverables import fields_needed
@@ -39,8 +38,8 @@ def profile_state(profile: Profile, fields: dict[str, str], lang: str) -> dict[s
 
     return {
         "profile_lines": profile_lines(Report(rules=profile.name, files=(), profile=info(profile)), lang),
-        "deliverables": [{"id": d.id, "title": d.title or d.id, "kind": d.kind, "count": count(d.min_count, d.max_count)}
-                         for d in profile.deliverables],
+        "deliverables": [{"id": d.id, "title": d.title or d.id, "kind": d.kind,
+                          "count": count(d.min_count, d.max_count)} for d in profile.deliverables],
         "fields": [{"key": k, "label": field_label(k, lang), "value": fields.get(k, "")}
                    for k in fields_needed(profile)],
         "manual": [{"id": m.id, "text": m.text(lang)} for m in profile.manual],

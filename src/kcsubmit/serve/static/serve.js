@@ -106,6 +106,8 @@ function renderProfile() {
     }));
   }
   $("manual").hidden = state.manual.length === 0;
+  $("pack-intro").hidden = state.deliverables.length > 0;
+  $("pack-intro-deliverables").hidden = state.deliverables.length === 0;
 }
 
 // A role select: theme video / case document / case picture, or the profile's deliverables.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Callable
 from importlib import resources
@@ -20,6 +21,8 @@ import pytest
 from test_serve import (  # noqa: F401 - fixtures: the browser (Debian's chromium) and the server
     STUDIO,
     Served,
+    _request,
+    _state,
     browser_context_args,
     browser_type_launch_args,
     needs_chromium,
@@ -149,3 +152,32 @@ def test_a_deliverables_profile_from_files_to_the_templated_archive(
     done = subprocess.run([sys.executable, "-m", "kcsubmit", "check", str(target), "--rules", str(poster_rules)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_work_folder_used_before_keeps_its_fields_and_deliverables(serve: Callable[..., Served],  # noqa: F811
+                                                                     poster_rules: Path, tmp_path: Path) -> None:
+    originals = tmp_path / "work" / "originals"
+    originals.mkdir(parents=True)
+    (originals / "poster.jpg").write_bytes(docgen.jpeg((180, 320), seed=4))
+    (originals / "kcsubmit.toml").write_text(
+        f'studio = "{STUDIO}"\n[fields]\ntitle = "光的折射"\n[deliverables]\nphotos = ["poster.jpg"]\n',
+        encoding="utf-8")
+    served = serve("--rules", str(poster_rules), "--lang", "en")
+    state = _state(served)
+    assert {f["key"]: f["value"] for f in state["fields"]} == {"author": "", "group": "", "title": "光的折射",
+                                                              "school": ""}
+    # chosen before: photos, although its name matches the poster's `match`
+    assert [(i["name"], i["role"], i["deliverable"]) for i in state["items"]] == [("poster.jpg", "deliverable",
+                                                                                   "photos")]
+    assert [m["id"] for m in state["manual"]] == ["M001", "M002"]
+    # Every file "not used": the job says so (the engine would otherwise take the whole folder).
+    assert _request(served, "POST", "/api/files/1", b'{"role": "none"}', header=True).status == 200
+    assert _request(served, "POST", "/api/files/1", b'{"role": "deliverable", "deliverable": "nope"}',
+                    header=True).status == 400
+    assert _request(served, "POST", "/api/jobs/check", b"", header=True).status == 200
+    for _ in range(200):
+        job = _state(served)["job"]
+        if job["status"] != "running":
+            break
+        time.sleep(0.05)
+    assert job["status"] == "failed" and job["error"] == ui("serve_no_deliverables", "en"), job

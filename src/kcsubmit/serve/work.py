@@ -264,6 +264,8 @@ class Workspace:
         profile = self.profile()
         if profile.deliverables:
             chosen = {d.id: [name(i) for i in self.items if i.deliverable == d.id] for d in profile.deliverables}
+            if not any(chosen.values()):  # else the engine would take every file of the folder, "not used" too
+                raise KcsubmitError("no file is used as a deliverable", key="serve_no_deliverables")
             needed = self.needed_fields()
             text = manifest.render(self.studio, {}, rules=profile.name,
                                    fields={k: v for k, v in self.fields.items() if k in needed},

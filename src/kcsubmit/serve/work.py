@@ -194,8 +194,9 @@ class Workspace:
         if rules is not None:
             if rules not in self.profiles:
                 raise ValueError(rules)
-            if rules != self.rules:  # another profile: its themes or deliverables, proposed again
-                self.rules = rules
+            before = self._deliverable_ids()
+            self.rules = rules
+            if self._deliverable_ids() != before:  # other deliverables, or themes instead: proposed again
                 for item in self.items:
                     item.deliverable = None
                 self.propose(list(self.items))

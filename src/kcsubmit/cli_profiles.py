@@ -98,7 +98,7 @@ def profiles_command(
 def init_fields(profile: Any, given: list[str], ask: bool, lang: str) -> dict[str, str]:
     """``init``: the values of the placeholders the profile's name templates use (``--field
     title=光的折射``, else asked for when interactive); ``studio``, ``theme`` and ``n`` are known."""
-    from .filenames import template_fields
+    from .deliverables import fields_needed
     from .i18n import ui
 
     fields: dict[str, str] = {}
@@ -108,9 +108,8 @@ def init_fields(profile: Any, given: list[str], ask: bool, lang: str) -> dict[st
             raise UsageError(f"--field expects KEY=VALUE, got {item!r}", key="bad_choice", option="--field",
                              choices="KEY=VALUE")
         fields[key.strip()] = value.strip()
-    needed = [name for d in profile.deliverables for t in (d.name, d.archive) if t for name in template_fields(t)]
-    for name in dict.fromkeys(needed):
-        if name in ("studio", "theme", "n") or name in fields:
+    for name in fields_needed(profile):
+        if name in fields:
             continue
         if ask:
             value = typer.prompt(ui("init_ask_field", lang, field=name), default="", show_default=False).strip()

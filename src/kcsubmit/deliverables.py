@@ -123,6 +123,15 @@ def missing_fields(template: str | None, fields: dict[str, str]) -> list[str]:
     return [f for f in template_fields(template) if f != "n" and not fields.get(f)]
 
 
+def fields_needed(profile: Profile) -> list[str]:
+    """The placeholders the profile's name templates use that a person gives (``[fields]``), in
+    order: not ``studio`` (the studio name), ``theme`` or ``n`` (known to kcsubmit)."""
+    from .filenames import template_fields
+
+    names = [name for d in profile.deliverables for t in (d.name, d.archive) if t for name in template_fields(t)]
+    return [name for name in dict.fromkeys(names) if name not in ("studio", "theme", "n")]
+
+
 def archive_profile(profile: Profile, deliverable_id: str) -> Profile:
     """The profile an archive carrying ``deliverable_id`` is judged by: that deliverable's archive
     ``formats`` and ``max_bytes``, the profile's own rules for what it holds (an archive may carry

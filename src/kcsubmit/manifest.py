@@ -341,17 +341,22 @@ def propose(root: Path, targets: list[Target], themes: tuple[str, ...]) -> Propo
 
 
 def render(studio: str, themes: dict[str, str], document: str | None = None,
-           images: list[str] | None = None, rules: str = "2023", fields: dict[str, str] | None = None) -> str:
-    """The text of a kcsubmit.toml (SPEC §5); ``fields``: values of the profile's name templates."""
+           images: list[str] | None = None, rules: str = "2023", fields: dict[str, str] | None = None,
+           deliverables: dict[str, list[str]] | None = None) -> str:
+    """The text of a kcsubmit.toml (SPEC §5); ``fields``: values of the profile's name templates;
+    ``deliverables``: each deliverable's files (a profile with deliverables, SPEC §7.1)."""
     q = _toml_string
     lines = ["# kcsubmit.toml: what this studio uploads. `kcsubmit check` reads it.",
              f"studio = {q(studio)}", f"rules = {q(rules)}"]
     if fields:
         lines += ["", "[fields]  # the values of the profile's file and archive names"]
         lines += [f"{key} = {q(value)}" for key, value in fields.items()]
-    if themes or not fields:
+    if themes or not (fields or deliverables):
         lines += ["", "[themes]  # theme = its video"]
         lines += [f"{q(theme)} = {q(video)}" for theme, video in themes.items()]
+    if deliverables:
+        lines += ["", "[deliverables]  # deliverable = its files"]
+        lines += [f"{q(key)} = [" + ", ".join(q(p) for p in paths) + "]" for key, paths in deliverables.items()]
     if document or images:
         lines += ["", "[case]"]
         if document:

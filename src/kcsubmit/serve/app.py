@@ -84,6 +84,7 @@ class Server:
             body: dict[str, Any] = {
                 "lang": self.lang, "studio": space.studio, "rules": space.rules, "fit": space.fit, "trim": space.trim,
                 "themes": list(profile.themes), "items": [i.as_dict() for i in space.items],
+                **views.profile_state(profile, space.fields, self.lang),
                 "unused": space.unused(), "folder": str(space.root),
                 "has": {"report": space.report is not None, "fixed": space.fixed is not None,
                         "packed": space.packed is not None and bool(space.packed.archives),
@@ -99,7 +100,11 @@ class Server:
         try:
             with self.space.lock:
                 self.space.settings(_str(data.get("studio")), _str(data.get("rules")), _str(data.get("fit")),
-                                    data.get("trim") if isinstance(data.get("trim"), bool) else None)
+                                    data.get("trim") if isinstance(data.get("trim"), bool) else None,
+                                    _fields(data.get("fields")))
+        except work.FieldError as exc:
+            return JSONResponse({"error": views.t("field_bad", self.lang, field=views.field_label(exc.key, self.lang),
+                                                  char=exc.char)}, status_code=400)
         except ValueError:
             return JSONResponse({"error": "bad value"}, status_code=400)
         return JSONResponse({"ok": True})
@@ -139,7 +144,8 @@ class Server:
                 self.space.remove(item)
                 return JSONResponse({"ok": True})
             try:
-                self.space.set_role(item, str(data.get("role")), _str(data.get("theme")))
+                self.space.set_role(item, str(data.get("role")), _str(data.get("theme")),
+                                    _str(data.get("deliverable")))
             except ValueError:
                 return JSONResponse({"error": "bad value"}, status_code=400)
         return JSONResponse({"ok": True})
@@ -168,7 +174,7 @@ class Server:
             elif which == "fixed" and space.fixed is not None:
                 html = views.fixed(space.fixed, space.after, space.report, lang)
             elif which == "packed" and space.packed is not None:
-                html = views.packed(space.packed, lang)
+                html = views.packed(space.packed, lang, space.profile())
             else:
                 html = ""
         return HTMLResponse(html)
@@ -183,7 +189,9 @@ class Server:
         path = Path(archives[index].path)
         if not path.resolve().is_relative_to(self.space.root / work.DIST) or not path.is_file():
             return Response("no such archive", status_code=404)
-        return FileResponse(path, filename=path.name, media_type="application/zip")
+        # A deliverable without an archive template is uploaded as the file itself (a video, a picture).
+        kind = "application/zip" if path.suffix.lower() == ".zip" else "application/octet-stream"
+        return FileResponse(path, filename=path.name, media_type=kind)
 
     async def report_css(self, request: Request) -> Response:
         return Response(REPORT_CSS, media_type="text/css")
@@ -219,6 +227,13 @@ async def _json(request: Request) -> dict[str, Any]:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _fields(value: object) -> dict[str, str] | None:
+    """``{"title": "…"}`` from the page; anything else is no change (None)."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return None
+    return {k: v[:200] for k, v in value.items()}
 
 
 def _busy(lang: str) -> Response:

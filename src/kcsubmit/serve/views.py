@@ -8,16 +8,42 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import Any
 
-from ..i18n import finding_message, ui
-from ..models import Finding, FixReport, PackReport, Report, Severity
+from ..deliverables import fields_needed
+from ..i18n import finding_message, texts, ui
+from ..models import Finding, FixReport, PackReport, Profile, Report, Severity
 from ..names import readable
+from ..profile import info
+from ..reporters import profile_lines
 from ..reporters.html import MARK, STATUS, Page, _children, _rich
 from ..units import Bytes
 
 
 def t(key: str, lang: str, **values: object) -> str:
     return ui(f"serve_{key}", lang, **values)
+
+
+def field_label(key: str, lang: str) -> str:
+    """What the page calls a name template's field: ``serve_field_title`` when there is one, else its name."""
+    known = texts(lang)["ui"].get(f"serve_field_{key}")
+    return known or key
+
+
+def profile_state(profile: Profile, fields: dict[str, str], lang: str) -> dict[str, Any]:
+    """What the page shows of the chosen profile: which profile judges (the reports' own lines),
+    its deliverables, the fields its name templates need, and its checklist of checks by hand."""
+    def count(low: int, high: int | None) -> str:
+        return f"≥ {low}" if high is None else (str(low) if low == high else f"{low}–{high}")
+
+    return {
+        "profile_lines": profile_lines(Report(rules=profile.name, files=(), profile=info(profile)), lang),
+        "deliverables": [{"id": d.id, "title": d.title or d.id, "kind": d.kind,
+                          "count": count(d.min_count, d.max_count)} for d in profile.deliverables],
+        "fields": [{"key": k, "label": field_label(k, lang), "value": fields.get(k, "")}
+                   for k in fields_needed(profile)],
+        "manual": [{"id": m.id, "text": m.text(lang)} for m in profile.manual],
+    }
 
 
 def report(report: Report, lang: str) -> str:
@@ -76,7 +102,7 @@ def _findings(findings: tuple[Finding, ...], lang: str) -> str:
     return f'<ul class="findings short">{"".join(items)}</ul>'
 
 
-def packed(result: PackReport, lang: str) -> str:
+def packed(result: PackReport, lang: str, profile: Profile | None = None) -> str:
     """The archives with their download links, sizes against the limit and where to upload each;
     or what stops the packing."""
     result = readable(result)
@@ -91,13 +117,23 @@ def packed(result: PackReport, lang: str) -> str:
                 f'</p></section>')
     rows = []
     for i, a in enumerate(result.archives):
-        share = a.size / result.limit if result.limit else 0
-        where = ui("pack_upload_theme", lang, theme=a.theme) if a.theme else ui("pack_upload_case", lang)
+        limit, where = result.limit, (ui("pack_upload_theme", lang, theme=a.theme) if a.theme
+                                      else ui("pack_upload_case", lang))
+        if a.deliverable and profile is not None:  # the call's own upload page, for these deliverables
+            found = [profile.deliverable(x) for x in a.deliverable.split("+")]
+            shown = [d for d in found if d is not None]
+            where = t("upload_deliverable", lang, deliverable="、".join(d.title or d.id for d in shown))
+            own = [profile.for_deliverable(d).archive.get("max_bytes") for d in shown]
+            limit = min((x for x in own if x), default=0) or limit
+        share = a.size / limit if limit else 0
+        size = escape(Bytes(a.size).render(lang))
+        if limit:
+            size += f' / {escape(Bytes(limit).render(lang))} ({share:.0%})'
         rows.append(
             f'<li class="archive"><a class="download" href="/download/{i}" download>'
             f'{escape(Path(a.path).name)}</a>'
-            f'<span class="size">{escape(Bytes(a.size).render(lang))} / {escape(Bytes(result.limit).render(lang))}'
-            f' ({share:.0%})</span><meter min="0" max="1" value="{share:.4f}"></meter>'
+            f'<span class="size">{size}</span>'
+            + (f'<meter min="0" max="1" value="{share:.4f}"></meter>' if limit else '') +
             f'<span class="upload-to">{escape(t("upload_to", lang, where=where))}</span>'
             f'<span class="entries">{escape(", ".join(a.entries))}</span></li>')
     return (f'<section class="summary ok"><div class="verdict"><span class="mark">{MARK["ok"]}</span>'

@@ -15,16 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import engine, manifest
-from ..discover import MANIFEST_NAME, sniff
+from .. import deliverables, engine, manifest
+from ..discover import MANIFEST_NAME, Detected, Target, sniff
 from ..errors import KcsubmitError
+from ..filenames import name_problem
 from ..fixers import FITS, FixOptions
 from ..models import FixReport, PackReport, Report
 from ..profile import Profile, builtin_names, load
 from ..repair import fix as run_fix
 from .jobs import Reporter
 
-ROLES = ("video", "document", "image", "none")
+ROLES = ("video", "document", "image", "none", "deliverable")  # "deliverable": under a profile with them
 ORIGINALS, FIXED, DIST = "originals", "fixed", "dist"
 
 
@@ -45,13 +46,18 @@ class Item:
     name: str  # as the teacher's computer called it (shown; never used as a path)
     path: Path  # its copy in originals/, under a safe name of ours
     size: int
-    kind: str  # by content: video | document | image | archive | other
-    role: str = "none"  # video | document | image | none
+    detected: Detected  # by content; ``kind``: video | document | image | archive | other
+    role: str = "none"  # video | document | image | none; deliverable (a profile with deliverables)
     theme: str | None = None
+    deliverable: str | None = None  # the id of the profile's deliverable, with role "deliverable"
+
+    @property
+    def kind(self) -> str:
+        return self.detected.kind
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "stored": self.path.name, "size": self.size, "kind": self.kind,
-                "role": self.role, "theme": self.theme}
+                "role": self.role, "theme": self.theme, "deliverable": self.deliverable}
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Workspace:
     profiles: dict[str, str]  # label → built-in name or profile file
     rules: str = "2023"
     studio: str = ""
+    fields: dict[str, str] = field(default_factory=dict)  # values of the profile's name templates
     fit: str = "auto"  # the CLI's default: bars for videos, crop or blur for photos
     trim: bool = False
     items: list[Item] = field(default_factory=list)
@@ -99,49 +106,80 @@ class Workspace:
     def _reopen(self) -> None:
         """Files already in originals/ (a work folder used before) are listed again."""
         known = self.originals / MANIFEST_NAME
-        studio = None
+        before = None
         if known.is_file():
             try:
-                studio = manifest.load(known).studio
+                before = manifest.load(known)
             except Exception:  # noqa: BLE001 - a manifest of ours that cannot be read is just forgotten
-                studio = None
-        self.studio = studio or ""
+                before = None
+        self.studio = (before.studio if before else None) or ""
+        self.fields = dict(before.fields) if before else {}
+        chosen = {e.path.name: e.deliverable for e in before.entries if e.deliverable} if before else {}
         for path in sorted(self.originals.iterdir()):
             if path.is_file() and not path.name.startswith(".") and path.name != MANIFEST_NAME:
-                self.add(path, path.name)
+                item = self.add(path, path.name)
+                if chosen.get(path.name) in self._deliverable_ids():
+                    item.role, item.deliverable = "deliverable", chosen[path.name]
 
     # ------------------------------------------------------------------ the files
     def add(self, path: Path, name: str) -> Item:
         """A file now in originals/: its kind by content, its role and theme proposed from its name."""
         try:
-            kind = sniff(path).kind
+            detected = sniff(path)
         except OSError:
-            kind = "other"
-        item = Item(self.next_id, name, path, path.stat().st_size, kind)
+            detected = Detected("other", "unreadable")
+        item = Item(self.next_id, name, path, path.stat().st_size, detected)
         self.next_id += 1
-        profile = self.profile()
-        if kind == "video":  # an archive stays unused unless chosen: pack would put it inside a zip
-            item.role = "video"
-            item.theme = engine.theme_of(Path(name), profile) or engine.theme_of(path, profile)
-        elif kind == "document":
-            item.role = "document" if not any(i.role == "document" for i in self.items) else "none"
-        elif kind == "image":
-            item.role = "image"
+        self.propose([item])
         self.items.append(item)
         self.changed()
         return item
 
+    def propose(self, items: list[Item]) -> None:
+        """Roles proposed for ``items`` (not yet chosen): under a profile with deliverables, the one
+        the engine gives each file by kind and name (:func:`kcsubmit.deliverables.assign`), the
+        other files' choices counted first; else by kind, a video's theme from its name."""
+        profile = self.profile()
+        for item in items:
+            item.role, item.theme, item.deliverable = "none", None, None
+        if profile.deliverables:
+            chosen = [i for i in self.items if i.deliverable and i not in items]
+            targets = [Target(i.path, i.name, i.detected) for i in chosen + items]
+            found = deliverables.assign(targets, profile, {i.path: i.deliverable for i in chosen
+                                                           if i.deliverable}, None)
+            for item in items:
+                item.deliverable = found.by_path.get(item.path)
+                item.role = "deliverable" if item.deliverable else "none"
+            return
+        for item in items:
+            if item.kind == "video":  # an archive stays unused unless chosen: pack would put it inside a zip
+                item.role = "video"
+                item.theme = engine.theme_of(Path(item.name), profile) or engine.theme_of(item.path, profile)
+            elif item.kind == "document":
+                item.role = "document" if not any(i.role == "document" for i in self.items) else "none"
+            elif item.kind == "image":
+                item.role = "image"
+
+    def _deliverable_ids(self) -> list[str]:
+        return [d.id for d in self.profile().deliverables]
+
+    def needed_fields(self) -> list[str]:
+        """The ``[fields]`` the chosen profile's name templates use (title, author…)."""
+        return deliverables.fields_needed(self.profile())
+
     def item(self, item_id: int) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
 
-    def set_role(self, item: Item, role: str, theme: str | None) -> None:
-        if role not in ROLES:
+    def set_role(self, item: Item, role: str, theme: str | None, deliverable: str | None = None) -> None:
+        if role not in ROLES or (role == "deliverable") != (deliverable is not None):
             raise ValueError(role)
+        if deliverable is not None and deliverable not in self._deliverable_ids():
+            raise ValueError(deliverable)
         if role == "document":  # one case document: the one chosen last
             for other in self.items:
                 if other is not item and other.role == "document":
                     other.role = "none"
-        item.role = role
+        item.role, item.deliverable = role, deliverable
         item.theme = theme if role == "video" and theme in self.profile().themes else None
         self.changed()
 
@@ -151,11 +189,19 @@ class Workspace:
         item.path.unlink(missing_ok=True)
         self.changed()
 
-    def settings(self, studio: str | None, rules: str | None, fit: str | None, trim: bool | None) -> None:
+    def settings(self, studio: str | None, rules: str | None, fit: str | None, trim: bool | None,
+                 fields: dict[str, str] | None = None) -> None:
         if rules is not None:
             if rules not in self.profiles:
                 raise ValueError(rules)
+            before = self._deliverable_ids()
             self.rules = rules
+            if self._deliverable_ids() != before:  # other deliverables, or themes instead: proposed again
+                for item in self.items:
+                    item.deliverable = None
+                self.propose(list(self.items))
+        if fields is not None:
+            self.set_fields(fields)
         if fit is not None:
             if fit not in FITS:
                 raise ValueError(fit)
@@ -166,6 +212,22 @@ class Workspace:
             self.trim = trim
         self.changed()
 
+    def set_fields(self, fields: dict[str, str]) -> None:
+        """Values of the name templates' fields; an empty one is removed.  A value that cannot be
+        part of a file name raises :class:`FieldError` (the manifest would refuse it)."""
+        needed = self.needed_fields()
+        for key, value in fields.items():
+            if key not in needed:
+                raise ValueError(key)
+            problem = name_problem(value.strip())
+            if problem is not None and problem.reason != "long":
+                raise FieldError(key, problem.char)
+        for key, value in fields.items():
+            if value.strip():
+                self.fields[key] = value.strip()
+            else:
+                self.fields.pop(key, None)
+
     def changed(self) -> None:
         """Results made before a change no longer describe the submission."""
         self.report = self.fixed = self.after = self.packed = None
@@ -175,6 +237,8 @@ class Workspace:
         """Files the manifest cannot name, and why: ``theme`` (a video without one) or ``twice``."""
         seen: set[str] = set()
         why: dict[int, str] = {}
+        if self.profile().deliverables:  # S007 counts the files of each deliverable
+            return why
         for item in self.items:
             if item.role == "video":
                 if not item.theme:
@@ -198,11 +262,29 @@ class Workspace:
             except ValueError:
                 return str(target)
 
+        profile = self.profile()
+        if profile.deliverables:
+            chosen = {d.id: [name(i) for i in self.items if i.deliverable == d.id] for d in profile.deliverables}
+            if not any(chosen.values()):  # else the engine would take every file of the folder, "not used" too
+                raise KcsubmitError("no file is used as a deliverable", key="serve_no_deliverables")
+            needed = self.needed_fields()
+            text = manifest.render(self.studio, {}, rules=profile.name,
+                                   fields={k: v for k, v in self.fields.items() if k in needed},
+                                   deliverables={k: v for k, v in chosen.items() if v})
+            return manifest.write(folder, text, force=True)
         themes = {i.theme: name(i) for i in self.items if i.role == "video" and i.id not in unused and i.theme}
         document = next((name(i) for i in self.items if i.role == "document"), None)
         images = [name(i) for i in self.items if i.role == "image"]
-        text = manifest.render(self.studio, themes, document, images, rules=self.profile().name)
+        text = manifest.render(self.studio, themes, document, images, rules=profile.name)
         return manifest.write(folder, text, force=True)
+
+
+class FieldError(ValueError):
+    """A field's value with a character no file name may hold (``/``)."""
+
+    def __init__(self, key: str, char: str) -> None:
+        super().__init__(key)
+        self.key, self.char = key, char
 
 
 # ---------------------------------------------------------------------- the jobs (in the job thread)

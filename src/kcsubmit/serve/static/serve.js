@@ -65,8 +65,65 @@ function render() {
   $("rules").value = state.rules;
   $("fit").value = state.fit;
   $("trim").checked = state.trim;
+  renderProfile();
   renderFiles();
   renderJob();
+}
+
+// The chosen profile: which one judges, the fields its name templates need, its checks by hand.
+let shownFields = null;
+let shownManual = null;
+
+function renderProfile() {
+  $("profile-lines").replaceChildren(...state.profile_lines.map((line) => el("p", { class: "profile", text: line })));
+  const keys = state.fields.map((f) => f.key).join(",");
+  if (keys !== shownFields) {
+    shownFields = keys;
+    $("field-inputs").replaceChildren(...state.fields.map((f) => {
+      const input = el("input", { type: "text", autocomplete: "off", maxlength: "200", "data-field": f.key });
+      input.addEventListener("change", async () => {
+        if (await answer(await post("/api/settings", { fields: { [f.key]: input.value } }))) clearResults();
+        refresh();
+      });
+      return el("label", { class: "field" }, f.label, input);
+    }));
+  }
+  for (const f of state.fields) {
+    const input = $("field-inputs").querySelector(`input[data-field="${f.key}"]`);
+    if (input && document.activeElement !== input) input.value = f.value;
+  }
+  $("fields").hidden = state.fields.length === 0;
+  const manual = state.rules + ":" + state.manual.map((m) => m.id).join(",");
+  if (manual !== shownManual) {
+    shownManual = manual;
+    // A checklist, never pass/fail: the ticks are the teacher's own, kept by this browser.
+    $("manual").querySelector("ul").replaceChildren(...state.manual.map((m) => {
+      const key = "kcsubmit-manual:" + state.rules + ":" + m.id;
+      const box = el("input", { type: "checkbox", "data-manual": m.id });
+      box.checked = localStorage.getItem(key) === "1";
+      box.addEventListener("change", () => localStorage.setItem(key, box.checked ? "1" : "0"));
+      return el("li", {}, el("label", {}, box, " ", el("b", { text: m.id }), " ", m.text));
+    }));
+  }
+  $("manual").hidden = state.manual.length === 0;
+  $("pack-intro").hidden = state.deliverables.length > 0;
+  $("pack-intro-deliverables").hidden = state.deliverables.length === 0;
+}
+
+// A role select: theme video / case document / case picture, or the profile's deliverables.
+function roleSelect(item) {
+  const role = el("select", { class: "role", "aria-label": T.col_role });
+  if (state.deliverables.length) {
+    for (const d of state.deliverables) {
+      role.append(el("option", { value: "d:" + d.id, text: d.title + " (" + d.count + ")" }));
+    }
+    role.append(el("option", { value: "none", text: T.role_none }));
+    role.value = item.deliverable ? "d:" + item.deliverable : "none";
+  } else {
+    for (const r of ROLES) role.append(el("option", { value: r, text: T["role_" + r] }));
+    role.value = item.role;
+  }
+  return role;
 }
 
 function renderFiles() {
@@ -75,15 +132,15 @@ function renderFiles() {
   $("no-files").hidden = state.items.length > 0;
   $("files").hidden = state.items.length === 0;
   for (const item of state.items) {
-    const role = el("select", { class: "role", "aria-label": T.col_role });
-    for (const r of ROLES) role.append(el("option", { value: r, text: T["role_" + r] }));
-    role.value = item.role;
+    const role = roleSelect(item);
     const theme = el("select", { class: "theme", "aria-label": T.col_theme });
     theme.append(el("option", { value: "", text: "—" }));
     for (const name of state.themes) theme.append(el("option", { value: name, text: name }));
     theme.value = item.theme || "";
     theme.disabled = item.role !== "video";
-    const change = () => edit(item.id, { role: role.value, theme: theme.value || null });
+    const change = () => edit(item.id, role.value.startsWith("d:")
+      ? { role: "deliverable", deliverable: role.value.slice(2) }
+      : { role: role.value, theme: theme.value || null });
     role.addEventListener("change", change);
     theme.addEventListener("change", change);
     const why = state.unused[item.id];
@@ -94,8 +151,10 @@ function renderFiles() {
       onclick: () => edit(item.id, { remove: true }) });
     body.append(el("tr", { "data-id": String(item.id) }, name,
       el("td", { text: (T["kind_" + item.kind] || item.kind) + " · " + size(item.size) }),
-      el("td", {}, role), el("td", {}, theme), el("td", {}, remove)));
+      el("td", {}, role), el("td", { class: "theme-cell", hidden: "" }, theme), el("td", {}, remove)));
+    body.lastChild.querySelector(".theme-cell").hidden = state.deliverables.length > 0;
   }
+  $("col-theme").hidden = state.deliverables.length > 0;
 }
 
 async function edit(id, data) {

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine, manifest, packplan
+from .cache import content_hash
 from .errors import KcsubmitError, UsageError
 from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
 from .fixers import FixOptions
@@ -244,7 +245,7 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
         packed = []
         for planned, part in zip(plan, parts):
             final = out / planned.name
-            digest = _sha256(part)
+            digest = content_hash(part)
             part.replace(final)
             packed.append(Packed(str(final), planned.theme, final.stat().st_size, digest,
                                  tuple(name for name, _ in planned.entries), planned.deliverable))
@@ -267,14 +268,6 @@ def _final_name(path: str, shown: dict[str, str]) -> str:
 def _remove(parts: list[Path]) -> None:
     for part in parts:
         discard(part)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 __all__ = ["pack", "PackReport", "Packed", "Planned"]

@@ -533,7 +533,7 @@ def test_pack_killed_at_random_moments(studio: Path, rules_file: str, tmp_path: 
 
 
 def test_ctrl_c_while_starting_up_is_one_line(fix_input: Path, rules_file: str, tmp_path: Path) -> None:
-    """-X importtime tells when typer's import has begun, inside ``from .cli import run``.
+    """-X importtime tells when typer's import has begun, inside ``from .cli_main import run``.
 
     An empty bytecode cache makes the imports slow, so the signal surely lands among them.
     """

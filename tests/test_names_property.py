@@ -7,8 +7,8 @@ overrides, line breaks), separators, dots, Windows' forbidden characters and dev
 braces — and uses it three ways at once: as a folder name and a file name of the submission
 checked, and as the ``--studio`` of ``pack --dry-run``.
 
-The CLI runs in process (``kcsubmit.cli.run``), each run on fresh stdout/stderr streams that
-stay strict UTF-8 (``cli.run`` may not switch them to ``errors="replace"``), so a name that
+The CLI runs in process (``kcsubmit.cli_main.run``), each run on fresh stdout/stderr streams that
+stay strict UTF-8 (``run`` may not switch them to ``errors="replace"``), so a name that
 reached a stream undecoded would be an internal error, and fail the property.  For each run:
 
 - exit 0/1 and a complete report (the ``--output`` file, valid UTF-8; JSON that parses), or
@@ -70,7 +70,7 @@ class StrictStream(io.TextIOWrapper):
 
 def cli(*args: str) -> tuple[int, bytes, bytes]:
     """``kcsubmit ARGS`` in this process: exit code, stdout and stderr bytes."""
-    from kcsubmit.cli import run
+    from kcsubmit.cli_main import run
 
     out, err = io.BytesIO(), io.BytesIO()
     streams = StrictStream(out, encoding="utf-8", newline=""), StrictStream(err, encoding="utf-8", newline="")

@@ -13,7 +13,7 @@ def main() -> None:
         print(f"kcsubmit {__version__}")
         return
     try:
-        from .cli import run  # Typer and rich: the first ~0.2 s of every run
+        from .cli_main import run  # Typer and rich: the first ~0.2 s of every run
     except KeyboardInterrupt:  # Ctrl-C before the CLI could catch it: the same one line as later
         print("kcsubmit: error: interrupted / 已中断", file=sys.stderr)
         sys.exit(2)

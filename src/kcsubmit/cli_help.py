@@ -1,7 +1,7 @@
 """Help in the teacher's language: ``--help`` of every command from the ``[help]`` table.
 
 Typer renders help while it parses, so the language is chosen before parsing
-(:func:`kcsubmit.cli.run`: ``--lang`` on the command line, else ``KCSUBMIT_LANG``, else the
+(:func:`kcsubmit.cli_main.run`: ``--lang`` on the command line, else ``KCSUBMIT_LANG``, else the
 locale) and the help texts of the built command are replaced from the locale file:
 
 - ``"kcsubmit"``: the program's description; ``"<command>"``: a command's help (its

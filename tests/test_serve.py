@@ -108,7 +108,7 @@ def _request(served: Served, method: str, path: str, body: bytes | None = None, 
     conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     headers = {"Host": host or f"127.0.0.1:{served.port}"}
     if cookie:
-        headers["Cookie"] = f"kcsubmit_token={served.token}"
+        headers["Cookie"] = f"kcsubmit_token_{served.port}={served.token}"
     if header:
         headers["X-Kcsubmit-Token"] = served.token
     if origin:
@@ -341,7 +341,7 @@ def test_a_cancelled_upload_leaves_no_file(serve) -> None:
     served = serve()
     conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     conn.putrequest("POST", "/api/upload?name=big.mp4", skip_host=True)
-    for key, value in (("Host", f"127.0.0.1:{served.port}"), ("Cookie", f"kcsubmit_token={served.token}"),
+    for key, value in (("Host", f"127.0.0.1:{served.port}"), ("Cookie", f"kcsubmit_token_{served.port}={served.token}"),
                        ("X-Kcsubmit-Token", served.token), ("Content-Length", str(50 * MB))):
         conn.putheader(key, value)
     conn.endheaders()
@@ -371,7 +371,7 @@ def test_a_300_mb_upload_keeps_the_servers_memory_flat(serve) -> None:
 
     conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=120)
     conn.request("POST", "/api/upload?name=300MB.mp4", body=body(),
-                 headers={"Host": f"127.0.0.1:{served.port}", "Cookie": f"kcsubmit_token={served.token}",
+                 headers={"Host": f"127.0.0.1:{served.port}", "Cookie": f"kcsubmit_token_{served.port}={served.token}",
                           "X-Kcsubmit-Token": served.token, "Content-Length": str(size)})
     response = conn.getresponse()
     assert response.status == 200, response.read()
@@ -385,7 +385,7 @@ def test_a_300_mb_upload_keeps_the_servers_memory_flat(serve) -> None:
 def _state(served: Served) -> dict:  # type: ignore[type-arg]
     conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     conn.request("GET", "/api/state", headers={"Host": f"127.0.0.1:{served.port}",
-                                               "Cookie": f"kcsubmit_token={served.token}"})
+                                               "Cookie": f"kcsubmit_token_{served.port}={served.token}"})
     return json.loads(conn.getresponse().read())
 
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-COOKIE = "kcsubmit_token"
+COOKIE = "kcsubmit_token"  # + "_PORT": cookies ignore the port, and two servers must not share one
 HEADER = "x-kcsubmit-token"
 SAFE_METHODS = ("GET", "HEAD")
 HEADERS = [
@@ -45,6 +45,7 @@ class Guard:
     def __init__(self, app: ASGIApp, token: str, port: int) -> None:
         self.app, self.token = app, token
         self.port = port
+        self.cookie = f"{COOKIE}_{port}"
         self.hosts = {f"127.0.0.1:{port}".encode(), f"localhost:{port}".encode()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,10 +64,10 @@ class Guard:
             if not _same(given, self.token):
                 await _answer(send, 403, b"kcsubmit: wrong token; open the address printed in the terminal")
                 return
-            cookie = f"{COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/".encode()
+            cookie = f"{self.cookie}={self.token}; HttpOnly; SameSite=Strict; Path=/".encode()
             await _answer(send, 303, b"", [(b"location", b"/"), (b"set-cookie", cookie)])
             return
-        if not _same(_cookie(headers.get(b"cookie", b"")), self.token):
+        if not _same(_cookie(headers.get(b"cookie", b""), self.cookie), self.token):
             await _answer(send, 403, b"kcsubmit: open the address printed in the terminal (it holds the key)")
             return
         if method not in SAFE_METHODS:
@@ -90,10 +91,10 @@ def _same(given: str, token: str) -> bool:
     return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
 
-def _cookie(raw: bytes) -> str:
+def _cookie(raw: bytes, wanted: str) -> str:
     for part in raw.decode("latin-1").split(";"):
         name, _, value = part.strip().partition("=")
-        if name == COOKIE:
+        if name == wanted:
             return value
     return ""
 

@@ -104,6 +104,22 @@ def test_option_help_in_chinese(tmp_path):
     assert "kcsubmit pack --fix" in out.split("示例：")[1].splitlines()[2]  # examples keep their lines
 
 
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    (("check", "--jbos", "2"), "没有这个选项：--jbos（可用的相近选项：--jobs", "No such option: --jbos"),
+    (("chek",), "没有这个命令：chek；是不是 'check'", "No such command: chek; did you mean 'check'"),
+    (("fix", ".", "--fit"), "选项 --fit 后面要写一个值", "Option --fit needs a value after it"),
+    (("check", "-f", "xml"), "的值无效：'xml' is not one of", "Invalid value for '--format' / '-f'"),
+    (("explain",), "缺少参数 'rule'", "Missing argument 'rule'"),
+])
+def test_a_mistyped_command_line_is_one_line_in_the_teachers_language(tmp_path, args, zh, en):
+    """Typer's own usage errors, translated, with the help command to run next."""
+    for lang, expected in (("zh", zh), ("en", en)):
+        code, out = run(*args, cwd=tmp_path, env={"KCSUBMIT_LANG": lang})
+        lines = out.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and lines[0].startswith("kcsubmit: error: "), out
+        assert expected in lines[0] and "--help" in lines[0], out
+
+
 def test_no_arguments_in_an_empty_folder_explains_three_steps(tmp_path):
     code, out = run(cwd=tmp_path, encoding="utf-8")
     lines = out.strip().splitlines()

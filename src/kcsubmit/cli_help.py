@@ -12,7 +12,7 @@ locale) and the help texts of the built command are replaced from the locale fil
 - ``"word.<English>"``: the words Typer and click print around them (Usage, Options, default…).
 
 A command or option without a key keeps the English help written in the code (``help=``,
-the docstring), so a new option works at once; ``tests/test_help.py`` lists what has no key
+the docstring), so a new option works at once; ``tests/test_teacher.py`` lists what has no key
 in either language.
 """
 
@@ -96,3 +96,36 @@ def _words(text: str, words: Mapping[str, str]) -> str:
     for english in ("default: ", "required"):
         text = text.replace(f"[{english}", f"[{words[english]}").replace(f"; {english}", f"; {words[english]}")
     return text
+
+
+def usage_message(exc: Any, lang: str) -> str:
+    """A usage error of Typer's parser (a wrong option or argument) in ``lang``, with the
+    help command to run next: ``kcsubmit check --help`` for a mistake in ``check``."""
+    import re
+
+    from .i18n import ui
+
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", "") or PROGRAM
+    message = exc.format_message()
+    if isinstance(exc, _click.exceptions.NoSuchOption):
+        possible = ", ".join(sorted(exc.possibilities or ()))
+        text = ui("usage_no_option", lang, name=exc.option_name, possible=possible) if possible \
+            else ui("usage_no_option_alone", lang, name=exc.option_name)
+    elif isinstance(exc, _click.exceptions.MissingParameter):
+        hint = message.split(".", 1)[0].split(" ", 2)[-1] if " " in message else message
+        text = ui("usage_missing", lang, what=hint)
+    elif isinstance(exc, _click.exceptions.BadParameter):
+        hint, _, detail = message.partition(": ")
+        text = ui("usage_bad_value", lang, what=hint.removeprefix("Invalid value for "), detail=detail)
+    elif found := re.fullmatch(r"No such command '(.*)'\.(?: Did you mean (.*)\?)?", message):
+        text = ui("usage_no_command", lang, name=found.group(1))
+        if found.group(2):
+            text = ui("usage_did_you_mean", lang, text=text, near=found.group(2))
+    elif found := re.fullmatch(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", message):
+        text = ui("usage_extra", lang, extra=found.group(1))
+    elif found := re.fullmatch(r"Option '(.*)' requires an argument\.", message):
+        text = ui("usage_needs_value", lang, name=found.group(1))
+    else:
+        text = ui("usage_other", lang, detail=message)
+    return ui("usage_error", lang, text=text, command=f"{where} --help")

@@ -42,8 +42,10 @@ def run(argv: Optional[list[str]] = None) -> None:
                                       standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
-    except typer.TyperException as exc:  # bad arguments: Typer's usage errors
-        _fail(exc.format_message() + "  (kcsubmit --help)")
+    except typer.TyperException as exc:  # bad arguments: Typer's usage errors, in the teacher's language
+        from .cli_help import usage_message
+
+        _fail(usage_message(exc, _lang_name(_arg_lang(args))))
         code = 2
     except (KeyboardInterrupt, typer.Abort):
         _fail("interrupted / 已中断")

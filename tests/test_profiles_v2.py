@@ -532,3 +532,21 @@ def test_a_folder_of_archives_stays_a_batch_under_deliverables(tmp_path, make_vi
     report = engine.check([tmp_path / "dist"], rules=profile.load(tmp_path / "call.toml"))
     assert report.submission == () and report.ok  # downloads to review, not one entry with no video
     assert [r.deliverable for r in report.files if "!" not in r.path] == ["video"]  # its name fits the template
+
+
+@pytest.mark.parametrize(("template", "asked"), [(None, False), ('"{author}-{title}"', False),
+                                                  ('"{studio}-{title}"', True)])
+def test_a_studio_is_asked_for_only_when_a_name_holds_it(tmp_path: Path, good_video: Path, template: str | None,
+                                                         asked: bool) -> None:
+    """A person's entry to a call (no studio in any name template) gets no S004."""
+    name = f"name = {template}\n" if template else ""
+    rules = tmp_path / "call.toml"
+    rules.write_text(f'format = 2\nname = "call"\ntitle = "A call"\n[[deliverable]]\nid = "video"\nkind = "video"\n'
+                     f'count = 1\n{name}', encoding="utf-8")
+    shutil.copy(good_video, tmp_path / "a.mp4")
+    fields = '[fields]\nauthor = "张三"\ntitle = "光"\n'
+    (tmp_path / "kcsubmit.toml").write_text(f'rules = "call.toml"\n{fields}[deliverables]\nvideo = "a.mp4"\n',
+                                            encoding="utf-8")
+    proc = kcsubmit("check", str(tmp_path / "kcsubmit.toml"), "-f", "json")
+    whole = [f["rule"] for f in json.loads(proc.stdout)["submission"]["findings"]]
+    assert ("S004" in whole) is asked, whole

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..facts import SubmissionFacts
-from ..filenames import CASE_THEME, DEFAULT_TEMPLATE, fill, name_problem
+from ..filenames import CASE_THEME, DEFAULT_TEMPLATE, fill, name_problem, template_fields
 from ..names import canonical, invisible
 from .base import Violation, rule
 
@@ -97,6 +97,9 @@ def unknown_theme(facts: Facts, profile: Profile) -> Iterator[Violation]:
 
 @rule("S004", "submission-no-studio", "submission", "error", None)
 def no_studio(facts: Facts, profile: Profile) -> Iterator[Violation]:
+    if profile.deliverables and not any("studio" in template_fields(t) for d in profile.deliverables
+                                        for t in (d.name, d.archive) if t):
+        return  # a call whose names do not hold a studio (a person's entry): none is asked for
     needed = facts.get("source") == "manifest" or facts.get("for_pack")
     if needed and not facts.get("studio"):
         # A manifest without one: init would refuse to replace it, so the step is to write it in.

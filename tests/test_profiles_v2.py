@@ -550,3 +550,25 @@ def test_a_studio_is_asked_for_only_when_a_name_holds_it(tmp_path: Path, good_vi
     proc = kcsubmit("check", str(tmp_path / "kcsubmit.toml"), "-f", "json")
     whole = [f["rule"] for f in json.loads(proc.stdout)["submission"]["findings"]]
     assert ("S004" in whole) is asked, whole
+
+
+def test_pack_keeps_two_bare_files_of_one_name_apart(tmp_path: Path) -> None:
+    """A deliverable uploaded as bare files, without a name template: photos/a.jpg and more/a.jpg
+    become a.jpg and a-2.jpg, never one over the other."""
+    from PIL import Image
+
+    rules = tmp_path / "call.toml"
+    rules.write_text('format = 2\nname = "call"\ntitle = "A call"\n[[deliverable]]\nid = "photos"\nkind = "image"\n'
+                     'min_count = 1\nmax_count = 5\n', encoding="utf-8")
+    for folder, colour in (("photos", "red"), ("more", "blue")):
+        (tmp_path / folder).mkdir()
+        Image.new("RGB", (64, 48), colour).save(tmp_path / folder / "a.jpg", quality=90)
+    (tmp_path / "kcsubmit.toml").write_text('rules = "call.toml"\n[deliverables]\nphotos = ["photos/a.jpg", "more/a.jpg"]\n',
+                                            encoding="utf-8")
+    out = tmp_path.parent / f"{tmp_path.name}-dist"
+    proc = kcsubmit("pack", str(tmp_path / "kcsubmit.toml"), "-o", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert written == ["a-2.jpg", "a.jpg"], written
+    colours = {Image.open(out / name).convert("RGB").getpixel((32, 24)) for name in written}
+    assert len(colours) == 2  # both pictures, one red and one blue

@@ -34,7 +34,8 @@ def plan(profile: Profile, submission: Submission, studio: str | None, current: 
         for index, path in enumerate(files, 1):
             source = current(path)
             entry = (file_name(d, fields, index, len(files)) or path.stem) + source.suffix.lower()
-            if d.archive is None:
+            if d.archive is None:  # two files of one stem (photos/a.jpg, more/a.jpg) get a.jpg, a-2.jpg
+                entry = _unique(entry, {b.name for b in bare})
                 bare.append(_planned(entry, ((entry, source),), d.id, bare=True))
                 continue
             name = fill_fields(d.archive, fields)

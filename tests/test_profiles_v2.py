@@ -563,8 +563,8 @@ def test_pack_keeps_two_bare_files_of_one_name_apart(tmp_path: Path) -> None:
     for folder, colour in (("photos", "red"), ("more", "blue")):
         (tmp_path / folder).mkdir()
         Image.new("RGB", (64, 48), colour).save(tmp_path / folder / "a.jpg", quality=90)
-    (tmp_path / "kcsubmit.toml").write_text('rules = "call.toml"\n[deliverables]\nphotos = ["photos/a.jpg", "more/a.jpg"]\n',
-                                            encoding="utf-8")
+    manifest = 'rules = "call.toml"\n[deliverables]\nphotos = ["photos/a.jpg", "more/a.jpg"]\n'
+    (tmp_path / "kcsubmit.toml").write_text(manifest, encoding="utf-8")
     out = tmp_path.parent / f"{tmp_path.name}-dist"
     proc = kcsubmit("pack", str(tmp_path / "kcsubmit.toml"), "-o", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -572,3 +572,24 @@ def test_pack_keeps_two_bare_files_of_one_name_apart(tmp_path: Path) -> None:
     assert written == ["a-2.jpg", "a.jpg"], written
     colours = {Image.open(out / name).convert("RGB").getpixel((32, 24)) for name in written}
     assert len(colours) == 2  # both pictures, one red and one blue
+
+
+def test_a_deliverables_own_limits_make_its_plan_and_cache_key(tmp_path: Path, good_video: Path) -> None:
+    """A file is planned (estimate, cache key) by its deliverable's limits, not the profile's
+    sections alone: change the deliverable's frame rate and the cached copy is not reused."""
+    from kcsubmit import planning
+    from kcsubmit.fixers import FixOptions
+    from kcsubmit.profile import parse
+
+    shutil.copy(good_video, tmp_path / "a.mp4")
+    (tmp_path / "kcsubmit.toml").write_text('studio = "s"\n[deliverables]\nvideo = "a.mp4"\n', encoding="utf-8")
+    keys = []
+    for fps in (24, 50):
+        profile = parse(f'format = 2\nname = "call"\ntitle = "A call"\n[[deliverable]]\nid = "video"\nkind = "video"\n'
+                        f'count = 1\nrules = {{fps = [{fps}]}}\n')
+        report = engine.check([str(tmp_path / "kcsubmit.toml")], rules=profile)
+        assert any(f.rule == "V016" for r in report.files for f in r.findings)
+        step = planning.plan(report, profile, FixOptions()).files[0]
+        assert step.step == "transcode" and step.key
+        keys.append(step.key)
+    assert keys[0] != keys[1]

@@ -131,9 +131,7 @@ def _judge(target: discover.Target, profile: Profile, assignment: deliverables.A
         return profile
     if target.path in assignment.archives:  # its archive limits; its files were judged one by one
         return deliverables.archive_profile(profile, assignment.archives[target.path])
-    found = assignment.by_path.get(target.path)
-    deliverable = profile.deliverable(found) if found else None
-    return profile.for_deliverable(deliverable) if deliverable is not None else profile
+    return profile.judging(assignment.by_path.get(target.path))
 
 
 Work = tuple[discover.Target, Profile, "str | None"]

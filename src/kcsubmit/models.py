@@ -380,6 +380,12 @@ class Profile:
     def deliverable(self, id: str) -> Deliverable | None:
         return next((d for d in self.deliverables if d.id == id), None)
 
+    def judging(self, deliverable_id: str | None) -> Profile:
+        """The profile a file of ``deliverable_id`` is judged, planned, fixed and cached by: that
+        deliverable's (:meth:`for_deliverable`), or this one for a file of no deliverable."""
+        found = self.deliverable(deliverable_id) if deliverable_id else None
+        return self.for_deliverable(found) if found is not None else self
+
     @property
     def aspect(self) -> float:
         w, h = (int(x) for x in self.video["aspect"].split(":"))

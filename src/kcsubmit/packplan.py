@@ -73,6 +73,5 @@ def verify_profile(planned: Planned, profile: Profile) -> Profile:
         return profile
     first = planned.deliverable.split("+")[0]
     if planned.bare:
-        d = profile.deliverable(first)
-        return profile.for_deliverable(d) if d is not None else profile
+        return profile.judging(first)
     return archive_profile(profile, first)

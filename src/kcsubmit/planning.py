@@ -46,7 +46,8 @@ def plan(report: Report, profile: Profile, options: FixOptions, *, whole: bool =
         if "!" in result.path:
             continue
         findings = (*result.findings, *inside(report, result))
-        steps.append(_step(result, findings, profile, options))
+        # a deliverable's file by its own limits: its estimate, and a cache key that changes with them
+        steps.append(_step(result, findings, profile.judging(result.deliverable), options))
         for finding in findings:
             blocker = _blocker(result.path, finding, options)
             if blocker is not None and (whole or blocker.option):

@@ -99,7 +99,7 @@ def run(report: Report, profile: Profile, given: list[str], out: Path, options: 
     for index, result in enumerate(tops):
         if on_file is not None:
             on_file(result.path, index, len(tops))
-        own = _own_profile(result, profile)
+        own = profile.judging(result.deliverable)  # fixed to its deliverable's limits
         done.append(_fix_one(result, _inside(report, result), own, out, roots, options, used,
                              steps.get(result.path)))
         if done[-1].output:
@@ -107,12 +107,6 @@ def run(report: Report, profile: Profile, given: list[str], out: Path, options: 
             mark(out)  # with its first output: later folder walks leave this folder out
     return FixReport(rules=profile.name, out_dir=str(out), files=tuple(_recheck(done, profile, judged)),
                      plan=the_plan, source=report.source, flags=_flags(options))
-
-
-def _own_profile(result: FileResult, profile: Profile) -> Profile:
-    """A file judged as a deliverable is fixed to that deliverable's limits (``for_deliverable``)."""
-    deliverable = profile.deliverable(result.deliverable) if result.deliverable else None
-    return profile.for_deliverable(deliverable) if deliverable is not None else profile
 
 
 def _flags(options: FixOptions) -> tuple[str, ...]:

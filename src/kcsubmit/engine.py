@@ -118,7 +118,14 @@ def run_rule(rule_id: str, facts: Mapping[str, Any], profile: Profile) -> list[F
     severity = active_severity(rule, profile)
     if severity is None:
         return []
-    return [make_finding(rule, severity, v) for v in rule.check(facts, profile)]
+    return _fire(rule, severity, facts, profile)
+
+
+def _fire(rule: Rule, severity: Severity, facts: Mapping[str, Any], profile: Profile) -> list[Finding]:
+    """The findings of one rule; a violation may soften its rule's severity unless the profile set it."""
+    own = rule.id not in profile.severity
+    return [make_finding(rule, Severity(v.severity) if v.severity and own else severity, v)
+            for v in rule.check(facts, profile)]
 
 
 def _deliverable_of(target: discover.Target, assignment: deliverables.Assignment) -> str | None:
@@ -273,9 +280,7 @@ def apply_rules(kind: str, facts: Mapping[str, Any], profile: Profile) -> tuple[
         if severity is None or rule.check is None or not rule.applies(profile):
             continue
         checked.append(rule.id)
-        own = rule.id not in profile.severity  # the profile did not set it: a violation may soften it
-        fired = [make_finding(rule, Severity(v.severity) if v.severity and own else severity, v)
-                 for v in rule.check(facts, profile)]
+        fired = _fire(rule, severity, facts, profile)
         findings.extend(fired)
         if fired and rule.gate:
             break

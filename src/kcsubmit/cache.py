@@ -20,14 +20,15 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import KcsubmitError
 from .models import Profile
+from .outdir import PART, write_new
 from .version import __version__
 
 DEFAULT_LIMIT = 20_000_000_000  # bytes; or half the free disk space, whichever is smaller
@@ -110,7 +111,7 @@ def store(cache_key: str, repaired: Path, action: str, details: tuple[str, ...])
                           ensure_ascii=False).encode("utf-8")
         _atomic_write(base / f"{cache_key}.json", meta)
         evict(limit())
-    except OSError:
+    except (OSError, KcsubmitError):  # write_new says an OSError as a KcsubmitError
         return
 
 
@@ -120,27 +121,12 @@ def copy_out(entry: Entry, target: Path) -> None:
 
 
 def _atomic_copy(src: Path, final: Path) -> None:
-    handle, name = tempfile.mkstemp(prefix=".part-", dir=final.parent)
-    try:
-        with os.fdopen(handle, "wb") as out, open(src, "rb") as data:
-            shutil.copyfileobj(data, out, 1 << 20)
-        os.replace(name, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
+    with open(src, "rb") as data:
+        write_new(final, lambda out: shutil.copyfileobj(data, out, 1 << 20))
 
 
 def _atomic_write(final: Path, data: bytes) -> None:
-    handle, name = tempfile.mkstemp(prefix=".part-", dir=final.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(name, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
+    write_new(final, lambda out: None if out.write(data) else None)
 
 
 def entries() -> list[tuple[Path, int, float]]:
@@ -187,7 +173,7 @@ def evict(most: int) -> int:
         freed += n
     day_ago = time.time() - 86400
     with contextlib.suppress(OSError):
-        for part in folder().glob(".part-*"):
+        for part in folder().glob(f".*{PART}"):
             with contextlib.suppress(OSError):
                 if part.stat().st_mtime < day_ago:
                     part.unlink()
@@ -200,7 +186,7 @@ def clear() -> tuple[int, int]:
     for meta, _, _ in found:
         _remove(meta)
     with contextlib.suppress(OSError):
-        for part in [*folder().glob(".part-*"), *folder().glob("*.out")]:  # and copies whose JSON was lost
+        for part in [*folder().glob(f".*{PART}"), *folder().glob("*.out")]:  # and copies whose JSON was lost
             with contextlib.suppress(OSError):
                 part.unlink()
     return len(found), sum(n for _, n, _ in found)

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from .discover import MANIFEST_NAME, MARKER, find_manifest
 from .errors import KcsubmitError, UsageError
+from .interrupts import hold, release
 
 
 def _refuse(folder: Path, reason: str) -> KcsubmitError:
@@ -67,48 +68,92 @@ def _umask() -> int:
     return mask
 
 
-def create_beside(final: Path, suffix: str = PART) -> tuple[BinaryIO, Path]:
-    """A new, empty file in ``final``'s folder for its content, and its temporary path.
-
-    The name is ``.FINAL.RANDOM.kcsubmit-part`` (shortened to stay below 255 bytes); the file gets the
-    permissions of an ordinary new file (not mkstemp's 0600) so the output is as readable as any other.
-    """
+def _create(final: Path, suffix: str) -> tuple[BinaryIO, Path]:
     stem = final.name
     while len(os.fsencode(stem)) > 120:
         stem = stem[:-1]
     handle, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=final.parent)
-    if hasattr(os, "fchmod"):  # not on Windows before Python 3.13, which has no such modes
-        with contextlib.suppress(OSError):  # a file system without modes (FAT on a USB stick)
-            os.fchmod(handle, 0o666 & ~_umask())
-    return os.fdopen(handle, "w+b"), Path(name)
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13, which has no such modes
+            with contextlib.suppress(OSError):  # a file system without modes (FAT on a USB stick)
+                os.fchmod(handle, 0o666 & ~_umask())
+        return os.fdopen(handle, "w+b"), Path(name)
+    except BaseException:
+        os.close(handle)
+        os.unlink(name)
+        raise
 
 
-def discard(part: Path) -> None:
-    """Remove a temporary output; a read-only or vanished folder refuses quietly."""
-    with contextlib.suppress(OSError):
-        part.unlink(missing_ok=True)
+class Parts:
+    """The temporary outputs of one step; whatever is not published when the ``with`` block ends is removed.
+
+    A temporary is registered before an interrupt can land (Ctrl-C and SIGTERM are held while it is
+    made, :mod:`.interrupts`), publishing several renames them all or, if interrupted before, none,
+    and removal is not cut short: Ctrl-C at any moment leaves no ``.kcsubmit-part`` behind.
+    """
+
+    def __init__(self) -> None:
+        self._open: list[Path] = []
+
+    def __enter__(self) -> Parts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def create(self, final: Path, suffix: str = PART) -> tuple[BinaryIO, Path]:
+        """A new, empty file in ``final``'s folder for its content, and its temporary path.
+
+        The name is ``.FINAL.RANDOM.kcsubmit-part`` (shortened to stay below 255 bytes); the file gets
+        the permissions of an ordinary new file (not mkstemp's 0600) so the output is as readable as
+        any other.
+        """
+        held = hold()
+        try:
+            handle, part = _create(final, suffix)
+            self._open.append(part)
+        finally:
+            release(held)  # an interrupt held back is raised here, with the temporary registered
+        return handle, part
+
+    def publish(self, *pairs: tuple[Path, Path]) -> None:
+        """Rename each (temporary, final) pair: all of them, or none if Ctrl-C came first."""
+        held = hold()
+        try:
+            for part, final in pairs:
+                os.replace(part, final)
+                self._open.remove(part)
+        finally:
+            release(held)
+
+    def discard(self) -> None:
+        """Remove every temporary not yet published; a read-only or vanished folder refuses quietly."""
+        held = hold()
+        try:
+            while self._open:
+                with contextlib.suppress(OSError):
+                    self._open[-1].unlink(missing_ok=True)
+                self._open.pop()
+        finally:
+            release(held)
 
 
 def write_new(final: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write ``final`` through :func:`create_beside` and rename it when complete.
+    """Write ``final`` through :class:`Parts` and rename it when complete.
 
     Whatever goes wrong (a full disk, Ctrl-C, an encoding error), no temporary file stays
     behind; an OSError is one line naming ``final`` (exit 2).
     """
-    part: Path | None = None
     try:
-        handle, part = create_beside(final)
-        with handle:
-            write(handle)
-        os.replace(part, final)
-    except BaseException as exc:
-        if part is not None:
-            discard(part)
-        if isinstance(exc, OSError):
-            reason = exc.strerror or str(exc)
-            raise KcsubmitError(f"cannot write {final}: {reason}", key="cannot_write", path=str(final),
-                                reason=reason) from None
-        raise
+        with Parts() as parts:
+            handle, part = parts.create(final)
+            with handle:
+                write(handle)
+            parts.publish((part, final))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise KcsubmitError(f"cannot write {final}: {reason}", key="cannot_write", path=str(final),
+                            reason=reason) from None
 
 
 def mark(folder: Path) -> None:

@@ -23,7 +23,7 @@ from .filenames import CASE_THEME, fill, name_problem, not_in_encoding
 from .fixers import FixOptions
 from .interrupts import scratch_dir
 from .models import Finding, FixPlan, Packed, PackReport, Planned, Severity
-from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
+from .outdir import Parts, ensure_writable, mark, refuse_overlap
 from .profile import Profile
 from .repair import Ask, decide
 from .repair import run as run_fix
@@ -215,59 +215,47 @@ def _write(plan: tuple[Planned, ...], out: Path, profile: Profile,
     """
     parts: list[Path] = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for planned in plan:
-            stem, ext = os.path.splitext(planned.name)
-            problem = name_problem(stem)
-            if problem is not None or os.path.basename(planned.name) != planned.name:
-                raise KcsubmitError(f"unsafe archive name {planned.name!r}", key="unsafe_name", name=planned.name)
-            handle, part = create_beside(out / planned.name, suffix=f".kcsubmit-part{ext}")
-            parts.append(part)
-            with handle:
-                if planned.bare:
-                    with open(planned.entries[0][1], "rb") as source:
-                        shutil.copyfileobj(source, handle, 1 << 20)
-                else:
-                    write_zip(handle, planned.entries, encoding)
-        on_recheck()
-        # Re-opened and checked: A008 reads every entry through, so every CRC is tested once.
-        shown = {str(part): str(out / planned.name) for planned, part in zip(plan, parts)}
-        if profile.deliverables:  # each with its deliverable's limits
-            files = [r for planned, part in zip(plan, parts)
-                     for r in engine.check([str(part)], rules=packplan.verify_profile(planned, profile)).files]
-        else:
-            files = list(engine.check([str(p) for p in parts], rules=profile).files)
-        blocking = tuple((_final_name(r.path, shown), f)
-                         for r in files for f in r.findings if f.severity is Severity.ERROR)
-        if blocking:
-            _remove(parts)
-            return (), blocking
-        packed = []
-        for planned, part in zip(plan, parts):
-            final = out / planned.name
-            digest = content_hash(part)
-            part.replace(final)
-            packed.append(Packed(str(final), planned.theme, final.stat().st_size, digest,
-                                 tuple(name for name, _ in planned.entries), planned.deliverable))
+        with Parts() as temporaries:  # none is left behind, whatever ends the block (Ctrl-C too)
+            out.mkdir(parents=True, exist_ok=True)
+            for planned in plan:
+                stem, ext = os.path.splitext(planned.name)
+                problem = name_problem(stem)
+                if problem is not None or os.path.basename(planned.name) != planned.name:
+                    raise KcsubmitError(f"unsafe archive name {planned.name!r}", key="unsafe_name",
+                                        name=planned.name)
+                handle, part = temporaries.create(out / planned.name, suffix=f".kcsubmit-part{ext}")
+                parts.append(part)
+                with handle:
+                    if planned.bare:
+                        with open(planned.entries[0][1], "rb") as source:
+                            shutil.copyfileobj(source, handle, 1 << 20)
+                    else:
+                        write_zip(handle, planned.entries, encoding)
+            on_recheck()
+            # Re-opened and checked: A008 reads every entry through, so every CRC is tested once.
+            shown = {str(part): str(out / planned.name) for planned, part in zip(plan, parts)}
+            if profile.deliverables:  # each with its deliverable's limits
+                files = [r for planned, part in zip(plan, parts)
+                         for r in engine.check([str(part)], rules=packplan.verify_profile(planned, profile)).files]
+            else:
+                files = list(engine.check([str(p) for p in parts], rules=profile).files)
+            blocking = tuple((_final_name(r.path, shown), f)
+                             for r in files for f in r.findings if f.severity is Severity.ERROR)
+            if blocking:
+                return (), blocking
+            digests = [content_hash(part) for part in parts]
+            temporaries.publish(*((part, out / planned.name) for planned, part in zip(plan, parts)))
+        packed = tuple(Packed(str(out / planned.name), planned.theme, (out / planned.name).stat().st_size, digest,
+                              tuple(name for name, _ in planned.entries), planned.deliverable)
+                       for planned, digest in zip(plan, digests))
         mark(out)  # once published: later folder walks leave this folder out
-        return tuple(packed), ()
-    except BaseException as exc:
-        _remove(parts)
-        if isinstance(exc, OSError):
-            raise KcsubmitError(f"cannot write the archives in {out}: {exc.strerror or exc}", key="pack_write",
-                                folder=str(out), reason=exc.strerror or str(exc)) from None
-        raise
+        return packed, ()
+    except OSError as exc:
+        raise KcsubmitError(f"cannot write the archives in {out}: {exc.strerror or exc}", key="pack_write",
+                            folder=str(out), reason=exc.strerror or str(exc)) from None
 
 
 def _final_name(path: str, shown: dict[str, str]) -> str:
     """A path inside a temporary archive, as it will be named: dist/x.zip!x.mp4."""
     outer, sep, inner = path.partition("!")
     return shown.get(outer, outer) + sep + inner
-
-
-def _remove(parts: list[Path]) -> None:
-    for part in parts:
-        discard(part)
-
-
-__all__ = ["pack", "PackReport", "Packed", "Planned"]

@@ -9,7 +9,6 @@ copied, not re-encoded.  A folder given with ``-o`` may not overlap the inputs; 
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -20,7 +19,7 @@ from .errors import KcsubmitError, UsageError
 from .fixers import FIXERS, FixOptions, Outcome
 from .fixers import fixer as fixer_of
 from .models import FileResult, FileStep, Finding, Fixed, FixPlan, FixReport, Report
-from .outdir import create_beside, discard, ensure_writable, mark, refuse_overlap
+from .outdir import Parts, ensure_writable, mark, refuse_overlap
 from .profile import Profile
 from .rules.base import to_fix
 
@@ -129,37 +128,33 @@ def _fix_one(result: FileResult, inside: list[Finding], profile: Profile, out: P
     fixer = FIXERS.get(result.kind) if needs else None
     key = step.key if step is not None and fixer is not None else None
     hit = cache.lookup(key) if key else None
-    try:
-        final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
-        handle, part = create_beside(final)
-    except OSError as exc:
-        return Fixed(str(src), result.kind, "failed", before=before,
-                     error=f"cannot write in {out}: {exc.strerror or exc}")
-    try:
-        with handle:
-            source = hit.path if hit is not None else src if fixer is None else None
-            if source is not None:
-                with open(source, "rb") as data:
-                    shutil.copyfileobj(data, handle, 1 << 20)
-                outcome = Outcome(hit.action, hit.details) if hit is not None else Outcome("copied")
-        if hit is not None:
-            if options.progress is not None:
-                options.progress(1.0)
-        elif fixer is not None:
-            outcome = fixer_of(result.kind).fix(src, result, profile, part, options)
-            if key:
-                cache.store(key, part, outcome.action, outcome.details)  # kept even if a later file fails
-        os.replace(part, final)
-    except KcsubmitError as exc:
-        discard(part)
-        return Fixed(str(src), result.kind, "failed", before=before, error=str(exc))
-    except OSError as exc:  # a full disk, a read-only folder: this file's failure, said with its name
-        discard(part)
-        return Fixed(str(src), result.kind, "failed", before=before,
-                     error=f"cannot write {final}: {exc.strerror or exc}")
-    except BaseException:
-        discard(part)  # Ctrl-C or a crash: no half-written file stays behind
-        raise
+    with Parts() as parts:  # what is not published is removed, whatever ends the block (Ctrl-C too)
+        try:
+            final = _output_path(src, roots, out, fixer[1] if fixer else src.suffix, used)
+            handle, part = parts.create(final)
+        except OSError as exc:
+            return Fixed(str(src), result.kind, "failed", before=before,
+                         error=f"cannot write in {out}: {exc.strerror or exc}")
+        try:
+            with handle:
+                source = hit.path if hit is not None else src if fixer is None else None
+                if source is not None:
+                    with open(source, "rb") as data:
+                        shutil.copyfileobj(data, handle, 1 << 20)
+                    outcome = Outcome(hit.action, hit.details) if hit is not None else Outcome("copied")
+            if hit is not None:
+                if options.progress is not None:
+                    options.progress(1.0)
+            elif fixer is not None:
+                outcome = fixer_of(result.kind).fix(src, result, profile, part, options)
+                if key:
+                    cache.store(key, part, outcome.action, outcome.details)  # kept even if a later file fails
+            parts.publish((part, final))
+        except KcsubmitError as exc:
+            return Fixed(str(src), result.kind, "failed", before=before, error=str(exc))
+        except OSError as exc:  # a full disk, a read-only folder: this file's failure, said with its name
+            return Fixed(str(src), result.kind, "failed", before=before,
+                         error=f"cannot write {final}: {exc.strerror or exc}")
     return Fixed(str(src), result.kind, outcome.action, str(final), outcome.details, before, cached=hit is not None)
 
 

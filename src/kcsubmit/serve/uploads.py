@@ -2,7 +2,7 @@
 
 The body of ``POST /api/upload`` is the file itself (the browser streams it); every chunk is
 written as it arrives into a temporary file created exclusively beside its final name
-(:func:`kcsubmit.outdir.create_beside`), which is renamed only when the whole body has arrived.
+(:class:`kcsubmit.outdir.Parts`), which is renamed only when the whole body has arrived.
 A cancelled or failed upload removes the temporary: no partial file is ever left under a name.
 Memory stays flat whatever the size: uvicorn stops reading the socket while a chunk waits.
 
@@ -23,7 +23,7 @@ from starlette.requests import Request
 
 from ..filenames import WINDOWS_FORBIDDEN, name_problem
 from ..names import CONTROL, SURROGATE
-from ..outdir import create_beside, discard
+from ..outdir import Parts
 
 MAX_NAME_BYTES = 200
 RESERVED = {"kcsubmit.toml"}  # the manifest the page writes beside the originals
@@ -83,8 +83,8 @@ class Inbox:
         """Stream the request body into the folder; the final path, or an exception and no file."""
         final = self.reserve(wanted)
         try:
-            handle, part = create_beside(final)
-            try:
+            with Parts() as parts:  # a cancelled upload (ClientDisconnect), a full disk, too large: no file
+                handle, part = parts.create(final)
                 size = 0
                 with handle:
                     async for chunk in request.stream():
@@ -92,10 +92,7 @@ class Inbox:
                         if size > limit:
                             raise TooLarge(size)
                         handle.write(chunk)
-                os.replace(part, final)
-            except BaseException:  # a cancelled upload (ClientDisconnect), a full disk, too large
-                discard(part)
-                raise
+                parts.publish((part, final))
         finally:
             self.release(final)
         return final

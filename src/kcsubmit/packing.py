@@ -259,3 +259,6 @@ def _final_name(path: str, shown: dict[str, str]) -> str:
     """A path inside a temporary archive, as it will be named: dist/x.zip!x.mp4."""
     outer, sep, inner = path.partition("!")
     return shown.get(outer, outer) + sep + inner
+
+
+__all__ = ["pack", "PackReport", "Packed", "Planned"]

@@ -3,7 +3,7 @@
 A scaled-down copy of the built-in ``poster-photo`` (a 180x320 poster, photos with a long side of
 400 px) written at test time, so that its fixes take a second: the files' roles are its
 deliverables, the page asks for the fields its name templates use, shows its checks by hand, and
-pack writes the templated names.
+pack writes the templated names.  ``KCSUBMIT_SCREENSHOTS=1`` writes its steps to ``docs/serve/``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from test_serve import (  # noqa: F401 - fixtures: the browser (Debian's chromiu
     STUDIO,
     Served,
     _request,
+    _shot,
     _state,
     browser_context_args,
     browser_type_launch_args,
@@ -128,6 +129,9 @@ def test_a_deliverables_profile_from_files_to_the_templated_archive(
     expect(checklist.first).to_contain_text("作品为本人原创")
     checklist.first.locator("input[type=checkbox]").check()
     expect(report.locator(".finding code.rule", has_text="M001")).to_have_count(0)
+    _shot(page.locator("#step-settings"), f"{lang}-6-deliverables-settings")
+    _shot(page.locator("#step-files"), f"{lang}-7-deliverables-files")
+    _shot(page.locator("#step-check"), f"{lang}-8-deliverables-check")
 
     page.click("#run-fix")
     cards = page.locator("#fixed .card.fixed")
@@ -140,6 +144,7 @@ def test_a_deliverables_profile_from_files_to_the_templated_archive(
     links = page.locator("#packed a.download")
     expect(links).to_have_count(1, timeout=60_000)  # the three deliverables share one archive template
     expect(page.locator("#packed .upload-to")).to_contain_text("竖版海报")
+    _shot(page.locator("#step-pack"), f"{lang}-9-deliverables-pack")
     with page.expect_download() as info:
         links.first.click()
     target = tmp_path / "downloads" / info.value.suggested_filename

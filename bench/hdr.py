@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import colourchart  # noqa: E402  (fixtures/, put on the path by common)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+import colourchart  # noqa: E402
 import hdrgen  # noqa: E402
 import videogen  # noqa: E402
 from common import OUT, ROOT, kcsubmit_exe, md_table, run_once, scratch_dir, shown, text_table  # noqa: E402

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +18,13 @@ from kcsubmit import profile as profile_mod  # noqa: E402
 from kcsubmit.engine import check  # noqa: E402
 
 import videogen  # noqa: E402
+
+# The Ctrl-C tests send SIGINT to kcsubmit processes started here. A shell script that starts the
+# suite in the background (`make test &`) hands every child SIGINT ignored, and Python then never
+# raises KeyboardInterrupt: the suite would test the launcher, not kcsubmit. Children inherit a
+# handler as the default action, so one set here gives them Ctrl-C as a terminal does.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 BUILTIN = (ROOT / "src" / "kcsubmit" / "profiles" / "2023.toml").read_text(encoding="utf-8")
 

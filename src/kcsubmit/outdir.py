@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from .discover import MANIFEST_NAME, MARKER, find_manifest
 from .errors import KcsubmitError, UsageError
-from .interrupts import hold, release
+from .interrupts import hold, owe, release, settled
 
 
 def _refuse(folder: Path, reason: str) -> KcsubmitError:
@@ -89,7 +89,8 @@ class Parts:
 
     A temporary is registered before an interrupt can land (Ctrl-C and SIGTERM are held while it is
     made, :mod:`.interrupts`), publishing several renames them all or, if interrupted before, none,
-    and removal is not cut short: Ctrl-C at any moment leaves no ``.kcsubmit-part`` behind.
+    and removal is not cut short: Ctrl-C at any moment leaves no ``.kcsubmit-part`` behind (one that
+    a second Ctrl-C keeps from its removal is removed when the process exits, :mod:`.interrupts`).
     """
 
     def __init__(self) -> None:
@@ -112,6 +113,7 @@ class Parts:
         try:
             handle, part = _create(final, suffix)
             self._open.append(part)
+            owe(part)
         finally:
             release(held)  # an interrupt held back is raised here, with the temporary registered
         return handle, part
@@ -123,6 +125,7 @@ class Parts:
             for part, final in pairs:
                 os.replace(part, final)
                 self._open.remove(part)
+                settled(part)
         finally:
             release(held)
 
@@ -133,7 +136,7 @@ class Parts:
             while self._open:
                 with contextlib.suppress(OSError):
                     self._open[-1].unlink(missing_ok=True)
-                self._open.pop()
+                settled(self._open.pop())
         finally:
             release(held)
 

@@ -12,13 +12,13 @@ samples) and fails shows the bytes are wrong (A008); a tool that never showed it
 from __future__ import annotations
 
 import io
-import shutil
 import tempfile
 import threading
 import zlib
 from pathlib import Path
 from typing import IO, Any, cast
 
+from ..interrupts import hold, owe, release, remove_tree
 from . import rartool
 from .readers import Entry, HeadersEncrypted, Reader, Unreadable, VolumeError
 from .varint import leb128
@@ -145,7 +145,14 @@ class ToolStream(io.RawIOBase):
         self.crc = 0
         self.blake = rarfile.Blake2SP() if info.CRC is None and info.blake2sp_hash else None
         self.errors = tempfile.TemporaryFile()
-        self.folder = tempfile.mkdtemp(prefix="kcsubmit-") if tool.style == "unar" else None
+        self.folder = None
+        if tool.style == "unar":
+            held = hold()
+            try:
+                self.folder = tempfile.mkdtemp(prefix="kcsubmit-")
+                owe(self.folder)  # removed at exit if Ctrl-C keeps _clean from it
+            finally:
+                release(held)
         given = rartool.alone(str(archive), self.folder) if self.folder else str(archive)
         try:
             self.proc = tool.start(given, info.filename, self.errors)
@@ -221,7 +228,7 @@ class ToolStream(io.RawIOBase):
     def _clean(self) -> None:
         self.errors.close()
         if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            remove_tree(self.folder)
 
     def close(self) -> None:
         if not self.closed and hasattr(self, "timer"):  # (not when __init__ failed part way)

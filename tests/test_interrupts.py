@@ -89,11 +89,15 @@ PARTS = SCRIPT.replace("from kcsubmit.interrupts import scratch_dir", "from kcsu
 """)
 
 
-def _storm(script: str, scratch: Path, raises: int) -> None:
+def _storm(script: str, tmp_path: Path, raises: int) -> Path:
+    """Run ``script`` with its own TMPDIR (returned) under a storm of SIGINTs."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch), "SECONDS_TO_RUN": "3", "RAISES": str(raises)}
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) > 100, "the interrupts did not land"
+    return scratch
 
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="signals sent by os.kill and masks are POSIX")
@@ -103,9 +107,7 @@ CTRL_C = pytest.mark.parametrize("raises", [1, 2], ids=["one Ctrl-C", "two"])
 @POSIX
 @CTRL_C
 def test_scratch_dir_survives_interrupts_at_any_instant(tmp_path: Path, raises: int) -> None:
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    _storm(SCRIPT, scratch, raises)
+    scratch = _storm(SCRIPT, tmp_path, raises)
     assert sorted(os.listdir(scratch)) == []
 
 
@@ -113,9 +115,7 @@ def test_scratch_dir_survives_interrupts_at_any_instant(tmp_path: Path, raises: 
 @CTRL_C
 def test_outputs_are_all_or_nothing_and_leave_no_temporary(tmp_path: Path, raises: int) -> None:
     """Each run's folder holds both outputs, whole, or nothing: never a ``.kcsubmit-part``, never one of two."""
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    _storm(PARTS, scratch, raises)
+    scratch = _storm(PARTS, tmp_path, raises)
     seen = {tuple(sorted(os.listdir(folder))) for folder in scratch.iterdir()}
     assert seen <= {(), ("a.zip", "b.zip")}, seen
     assert all((folder / name).stat().st_size == 4096 for folder in scratch.iterdir() for name in os.listdir(folder))

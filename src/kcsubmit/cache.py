@@ -106,10 +106,11 @@ def store(cache_key: str, repaired: Path, action: str, details: tuple[str, ...])
     base = folder()
     try:
         base.mkdir(parents=True, exist_ok=True)
-        _atomic_copy(repaired, base / f"{cache_key}.out")
+        with open(repaired, "rb") as data:
+            write_new(base / f"{cache_key}.out", lambda out: shutil.copyfileobj(data, out, 1 << 20))
         meta = json.dumps({"action": action, "details": list(details), "kcsubmit": __version__},
                           ensure_ascii=False).encode("utf-8")
-        _atomic_write(base / f"{cache_key}.json", meta)
+        write_new(base / f"{cache_key}.json", lambda out: out.write(meta))  # the JSON last: then it is an entry
         evict(limit())
     except (OSError, KcsubmitError):  # write_new says an OSError as a KcsubmitError
         return
@@ -118,15 +119,6 @@ def store(cache_key: str, repaired: Path, action: str, details: tuple[str, ...])
 def copy_out(entry: Entry, target: Path) -> None:
     """Copy a cached file to ``target`` (an open temporary of the caller's)."""
     shutil.copyfile(entry.path, target)
-
-
-def _atomic_copy(src: Path, final: Path) -> None:
-    with open(src, "rb") as data:
-        write_new(final, lambda out: shutil.copyfileobj(data, out, 1 << 20))
-
-
-def _atomic_write(final: Path, data: bytes) -> None:
-    write_new(final, lambda out: None if out.write(data) else None)
 
 
 def entries() -> list[tuple[Path, int, float]]:

@@ -141,7 +141,7 @@ class Parts:
             release(held)
 
 
-def write_new(final: Path, write: Callable[[BinaryIO], None]) -> None:
+def write_new(final: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write ``final`` through :class:`Parts` and rename it when complete.
 
     Whatever goes wrong (a full disk, Ctrl-C, an encoding error), no temporary file stays
